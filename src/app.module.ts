@@ -1,0 +1,44 @@
+import { BullModule } from '@nestjs/bull';
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { AuthModule } from './auth/auth.module';
+import { AllExceptionsFilter } from './common/http-exception.filter';
+import { CommonModule } from './common/common.module';
+import { RedisModule } from './common/redis.module';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { MonitoringModule } from './monitoring/monitoring.module';
+import { NotificationsModule } from './notifications/notifications.module';
+import { TutoringModule } from './tutoring/tutoring.module';
+import { DEFAULT_JOB_OPTIONS } from './workers/queues';
+import { WorkersModule } from './workers/workers.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        CommonModule,
+        RedisModule,
+        DatabaseModule,
+        BullModule.forRootAsync({
+          inject: [AppConfig],
+          useFactory: (c: AppConfig) => ({
+            redis: c.REDIS_URL,
+            prefix: c.QUEUE_PREFIX,
+            defaultJobOptions: DEFAULT_JOB_OPTIONS,
+          }),
+        }),
+        AuthModule,
+        WorkersModule,
+        NotificationsModule,
+        TutoringModule,
+        MonitoringModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
+    };
+  }
+}

@@ -1,0 +1,88 @@
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import { STATUS_CODES } from 'node:http';
+import { DetailedHttpError, ErrorBody } from './error-body';
+import { ValidationFailed } from './validation';
+
+/** Turns anything thrown into the one error body `{ statusCode, error, message, details? }`. */
+export function toErrorBody(exception: unknown): ErrorBody {
+  if (exception instanceof ValidationFailed) {
+    return body(exception.getStatus(), exception.message, exception.fieldErrors);
+  }
+  if (exception instanceof DetailedHttpError) {
+    return body(exception.statusCode, exception.message, exception.details);
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    let message = exception.message;
+    if (typeof response === 'object' && response !== null && 'message' in response) {
+      const m = (response as { message: unknown }).message;
+      message = Array.isArray(m) ? m.join('; ') : String(m);
+    }
+    return body(status, message);
+  }
+  const bodyParserError = asBodyParserError(exception);
+  if (bodyParserError) return bodyParserError;
+  return body(
+    HttpStatus.INTERNAL_SERVER_ERROR,
+    'Something went wrong on our side; it has been logged.',
+  );
+}
+
+function body(statusCode: number, message: string, details?: ErrorBody['details']): ErrorBody {
+  const out: ErrorBody = { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message };
+  if (details !== undefined) out.details = details;
+  return out;
+}
+
+/** Errors raised by Express's body parser before Nest sees the request. */
+function asBodyParserError(exception: unknown): ErrorBody | undefined {
+  if (typeof exception !== 'object' || exception === null || !('type' in exception))
+    return undefined;
+  const error = exception as { type: string; message?: string; limit?: number };
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return body(400, `Malformed JSON in request body: ${error.message ?? 'could not parse'}`);
+    case 'entity.too.large':
+      return body(413, `Request body is larger than the ${formatBytes(error.limit)} limit`);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return body(415, error.message ?? 'Unsupported body encoding');
+    case 'request.aborted':
+      return body(400, 'Request aborted by the client');
+    default:
+      return undefined;
+  }
+}
+
+function formatBytes(bytes?: number): string {
+  if (!bytes) return 'size';
+  return bytes >= 1024 * 1024
+    ? `${Math.round(bytes / 1024 / 1024)} MB`
+    : `${Math.round(bytes / 1024)} KB`;
+}
+
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const errorBody = toErrorBody(exception);
+    if (errorBody.statusCode >= 500) {
+      this.logger.error(
+        exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+      );
+    }
+    if (response.headersSent) return;
+    response.status(errorBody.statusCode).json(errorBody);
+  }
+}

@@ -1,0 +1,55 @@
+import { ConfigError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('applies defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.PORT).toBe(3000);
+    expect(config.ROLE).toBe('all');
+    expect(config.REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.MIGRATIONS_RUN).toBe(true);
+  });
+
+  it('parses booleans, integers and lists', () => {
+    const config = loadConfig({ PORT: '8080', MIGRATIONS_RUN: 'false', API_KEYS: 'a, b,,c' });
+    expect(config.PORT).toBe(8080);
+    expect(config.MIGRATIONS_RUN).toBe(false);
+    expect(config.API_KEYS).toEqual(['a', 'b', 'c']);
+  });
+
+  function problemsOf(env: Record<string, string>): string[] {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as ConfigError).problems;
+    }
+    throw new Error('expected a ConfigError');
+  }
+
+  it('reports one line per bad value', () => {
+    const problems = problemsOf({ PORT: 'eighty', ROLE: 'both', REDIS_URL: 'localhost' });
+    expect(problems).toHaveLength(3);
+    expect(problems[0]).toMatch(/^PORT/);
+    expect(problems.join('\n')).toMatch(/ROLE/);
+    expect(problems.join('\n')).toMatch(/REDIS_URL must be a redis/);
+  });
+
+  it('refuses short or example secrets and missing services in production', () => {
+    const text = problemsOf({ NODE_ENV: 'production', API_KEYS: 'dev-api-key' }).join('\n');
+    expect(text).toMatch(/DATABASE_URL is required/);
+    expect(text).toMatch(/SMTP_URL is required/);
+    expect(text).toMatch(/API_KEYS: each key must be at least 32/);
+  });
+
+  it('accepts a complete production configuration', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://u:p@db:5432/tutormax',
+      SMTP_URL: 'smtp://mail:25',
+      PUBLIC_URL: 'https://tutormax.example.com',
+      API_KEYS: 'k'.repeat(40),
+    });
+    expect(config.isProduction).toBe(true);
+  });
+});

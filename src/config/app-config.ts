@@ -1,0 +1,218 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+} from 'class-validator';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/**
+ * Every variable TutorMax reads, with its default and whether it is secret.
+ * `.env.example` mirrors this class; nothing else in the app reads process.env.
+ */
+export type ProcessRole = 'all' | 'web' | 'worker';
+export type NodeEnv = 'development' | 'test' | 'production';
+
+const toBool = ({ value }: { value: unknown }) =>
+  value === undefined || value === ''
+    ? undefined
+    : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : Number(value);
+const toList = ({ value }: { value: unknown }) =>
+  value === undefined || value === ''
+    ? []
+    : Array.isArray(value)
+      ? value
+      : String(value)
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+
+interface VariableDoc {
+  description: string;
+  secret?: boolean;
+}
+
+/** Descriptions are used by the README table and by boot errors. */
+export const VARIABLES: Record<string, VariableDoc> = {
+  NODE_ENV: { description: 'development, test or production' },
+  PORT: { description: 'HTTP port' },
+  ROLE: { description: 'all (web + queue processing), web, or worker' },
+  PUBLIC_URL: { description: 'Public base URL, used in links and SSO callbacks' },
+  DATABASE_URL: {
+    description: 'PostgreSQL URL; when unset an embedded PostgreSQL is started under DATA_DIR',
+    secret: true,
+  },
+  MIGRATIONS_RUN: { description: 'Apply pending migrations at boot (under an advisory lock)' },
+  DATA_DIR: { description: 'Where the embedded PostgreSQL and the .eml mail drop live' },
+  EMBEDDED_PG_PORT: { description: 'Port of the embedded PostgreSQL' },
+  DEMO_DATA: { description: 'Load the 90-day demo data set on an empty embedded database' },
+  REDIS_URL: { description: 'Redis for queues, rate limits and caches', secret: true },
+  QUEUE_PREFIX: { description: 'Prefix of every Bull key in Redis' },
+  SMTP_URL: {
+    description:
+      'SMTP server (smtp://user:pass@host:port); unset outside production writes .eml files',
+    secret: true,
+  },
+  MAIL_FROM: { description: 'From address of outgoing mail' },
+  API_KEYS: { description: 'Comma-separated keys for machine clients (X-API-Key)', secret: true },
+  SIMULATION_ENABLED: { description: 'Allow the synthetic data generator (refused in production)' },
+  LOG_LEVEL: { description: 'error, warn, log, debug or verbose' },
+};
+
+export class AppConfig {
+  @IsIn(['development', 'test', 'production'])
+  NODE_ENV: NodeEnv = 'development';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsIn(['all', 'web', 'worker'])
+  ROLE: ProcessRole = 'all';
+
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  PUBLIC_URL?: string;
+
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @Transform(toBool)
+  @IsBoolean()
+  MIGRATIONS_RUN = true;
+
+  @IsString()
+  DATA_DIR = '.data';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  EMBEDDED_PG_PORT = 5488;
+
+  @Transform(toBool)
+  @IsBoolean()
+  DEMO_DATA = true;
+
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  @Matches(/^[A-Za-z0-9_-]{1,40}$/, {
+    message: 'QUEUE_PREFIX must be 1-40 letters, digits, _ or -',
+  })
+  QUEUE_PREFIX = 'tutormax';
+
+  @IsOptional()
+  @Matches(/^smtps?:\/\/.+/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+
+  @IsString()
+  MAIL_FROM = 'TutorMax <no-reply@tutormax.invalid>';
+
+  @Transform(toList)
+  @IsString({ each: true })
+  API_KEYS: string[] = [];
+
+  @Transform(toBool)
+  @IsBoolean()
+  SIMULATION_ENABLED = false;
+
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
+  LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+
+  get isProduction(): boolean {
+    return this.NODE_ENV === 'production';
+  }
+
+  get runsWeb(): boolean {
+    return this.ROLE !== 'worker';
+  }
+
+  get runsWorkers(): boolean {
+    return this.ROLE !== 'web';
+  }
+
+  /** Set by main.ts when it started the embedded PostgreSQL (not an environment variable). */
+  embeddedDatabase = false;
+
+  get mailDropDir(): string {
+    return resolve(this.DATA_DIR, 'mail');
+  }
+}
+
+/** Values shipped in .env.example or documentation; refused in production. */
+const EXAMPLE_SECRETS = new Set(['change-me', 'changeme', 'dev-api-key', 'example', 'secret']);
+const MIN_SECRET_LENGTH = 32;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/**
+ * Reads `NAME_FILE` variants (Docker/Render secret files) into `NAME`.
+ */
+function withSecretFiles(
+  env: Record<string, string | undefined>,
+): Record<string, string | undefined> {
+  const out = { ...env };
+  for (const name of Object.keys(VARIABLES)) {
+    const file = env[`${name}_FILE`];
+    if (file && out[name] === undefined) {
+      out[name] = readFileSync(file, 'utf8').trim();
+    }
+  }
+  return out;
+}
+
+/**
+ * Validates the environment into a typed AppConfig. Throws ConfigError with one
+ * line per bad value.
+ */
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  const source = withSecretFiles(env);
+  const plain: Record<string, unknown> = {};
+  for (const name of Object.keys(VARIABLES)) {
+    const value = source[name];
+    if (value !== undefined && value !== '') plain[name] = value;
+  }
+  const config = plainToInstance(AppConfig, plain);
+  const problems: string[] = [];
+  for (const error of validateSync(config, { forbidUnknownValues: false })) {
+    const message = Object.values(error.constraints ?? {})[0] ?? 'is invalid';
+    const detail = message.startsWith(error.property) ? message : `${error.property}: ${message}`;
+    problems.push(
+      `${detail} (got ${JSON.stringify(VARIABLES[error.property]?.secret ? '***' : error.value)})`,
+    );
+  }
+  if (config.NODE_ENV === 'production') {
+    if (!config.DATABASE_URL) problems.push('DATABASE_URL is required in production');
+    if (!config.SMTP_URL) problems.push('SMTP_URL is required in production');
+    if (!config.PUBLIC_URL) problems.push('PUBLIC_URL is required in production');
+    if (config.SIMULATION_ENABLED) problems.push('SIMULATION_ENABLED is refused in production');
+    for (const key of config.API_KEYS) {
+      if (key.length < MIN_SECRET_LENGTH || EXAMPLE_SECRETS.has(key)) {
+        problems.push(
+          `API_KEYS: each key must be at least ${MIN_SECRET_LENGTH} random characters in production`,
+        );
+        break;
+      }
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}

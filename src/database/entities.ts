@@ -1,0 +1,10 @@
+import { User } from '../auth/entities/user.entity';
+import { Feedback } from '../tutoring/entities/feedback.entity';
+import { Student } from '../tutoring/entities/student.entity';
+import { TutorEvent } from '../tutoring/entities/tutor-event.entity';
+import { Tutor } from '../tutoring/entities/tutor.entity';
+import { TutoringSession } from '../tutoring/entities/tutoring-session.entity';
+import { OutboxEvent } from '../workers/entities/outbox-event.entity';
+
+/** Every entity, listed once; the app, the CLI and the schema test share it. */
+export const ENTITIES = [User, Tutor, Student, TutoringSession, Feedback, TutorEvent, OutboxEvent];

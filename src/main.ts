@@ -1,0 +1,49 @@
+import 'reflect-metadata';
+import 'dotenv/config';
+import { Logger } from '@nestjs/common';
+import { createApp } from './app.factory';
+import { BootError, checkPostgres, checkRedis } from './boot-checks';
+import { ConfigError, loadConfig } from './config/app-config';
+import { startEmbeddedPostgres } from './database/embedded-postgres';
+import { loadDemoDataIfEmpty } from './tutoring/synthetic/demo-data';
+
+async function bootstrap(): Promise<void> {
+  const config = loadConfig(process.env);
+  const logger = new Logger('TutorMax');
+  await checkRedis(config.REDIS_URL);
+
+  if (!config.DATABASE_URL) {
+    // The embedded-postgres package stops its server when this process exits.
+    logger.log(`no DATABASE_URL: starting the embedded PostgreSQL (data in ${config.DATA_DIR}/pg)`);
+    const embedded = await startEmbeddedPostgres(config.DATA_DIR, config.EMBEDDED_PG_PORT);
+    config.DATABASE_URL = embedded.url;
+    config.embeddedDatabase = true;
+  } else {
+    await checkPostgres(config.DATABASE_URL);
+  }
+
+  const app = await createApp(config);
+  if (config.runsWeb) {
+    await app.listen(config.PORT);
+  } else {
+    await app.init();
+  }
+  if (config.embeddedDatabase && !config.isProduction && config.DEMO_DATA) {
+    await loadDemoDataIfEmpty(app);
+  }
+  if (config.runsWeb) {
+    const url = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;
+    logger.log(`TutorMax is running at ${url} (role ${config.ROLE}); API docs at ${url}/api/docs`);
+  } else {
+    logger.log('TutorMax worker is running');
+  }
+}
+
+bootstrap().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof BootError) {
+    console.error(`TutorMax cannot start: ${error.message}`);
+  } else {
+    console.error('TutorMax cannot start:', error);
+  }
+  process.exit(1);
+});

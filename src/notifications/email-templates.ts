@@ -1,0 +1,63 @@
+import Handlebars from 'handlebars';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+type Template = Handlebars.TemplateDelegate<Record<string, unknown>>;
+
+/**
+ * Handlebars email templates from `views/emails/`, compiled once at boot in
+ * strict mode (a missing variable is an error, never an empty hole). Each
+ * email NAME has NAME.subject.hbs, NAME.html.hbs and NAME.txt.hbs; the HTML
+ * part is wrapped in layout.html.hbs.
+ */
+export class EmailTemplates {
+  private readonly templates = new Map<
+    string,
+    { subject: Template; html: Template; text: Template }
+  >();
+  private readonly layout: Template;
+
+  constructor(dir: string) {
+    const hbs = Handlebars.create();
+    const compile = (file: string): Template =>
+      hbs.compile(readFileSync(join(dir, file), 'utf8'), { strict: true, noEscape: false });
+    this.layout = compile('layout.html.hbs');
+    const names = readdirSync(dir)
+      .filter((f) => f.endsWith('.subject.hbs'))
+      .map((f) => f.slice(0, -'.subject.hbs'.length));
+    for (const name of names) {
+      for (const part of ['html', 'txt']) {
+        if (!existsSync(join(dir, `${name}.${part}.hbs`))) {
+          throw new Error(`email template ${name} has no ${name}.${part}.hbs in ${dir}`);
+        }
+      }
+      this.templates.set(name, {
+        subject: compile(`${name}.subject.hbs`),
+        html: compile(`${name}.html.hbs`),
+        text: compile(`${name}.txt.hbs`),
+      });
+    }
+  }
+
+  get names(): string[] {
+    return [...this.templates.keys()];
+  }
+
+  render(name: string, context: Record<string, unknown>): RenderedEmail {
+    const template = this.templates.get(name);
+    if (!template) throw new Error(`unknown email template ${name}`);
+    const subject = template.subject(context).replace(/\s+/g, ' ').trim();
+    const body = template.html(context);
+    return {
+      subject,
+      html: this.layout({ ...context, subject, body: new Handlebars.SafeString(body) }),
+      text: template.text(context),
+    };
+  }
+}

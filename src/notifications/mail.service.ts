@@ -1,0 +1,69 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import nodemailer, { Transporter } from 'nodemailer';
+import { AppConfig } from '../config/app-config';
+import { VIEWS_DIR } from '../common/paths';
+import { EmailTemplates } from './email-templates';
+
+export interface OutgoingEmail {
+  to: string;
+  template: string;
+  context: Record<string, unknown>;
+}
+
+export interface SentEmail {
+  messageId: string;
+  /** Path of the .eml file, when no SMTP server is configured. */
+  file?: string;
+}
+
+/**
+ * Sends templated email over SMTP (SMTP_URL). Outside production with no SMTP
+ * configured, each message is written as an .eml file under DATA_DIR/mail.
+ */
+@Injectable()
+export class MailService implements OnApplicationShutdown {
+  private readonly logger = new Logger('Mail');
+  private readonly transport: Transporter;
+  private readonly dropDir?: string;
+  readonly templates: EmailTemplates;
+
+  constructor(private readonly config: AppConfig) {
+    this.templates = new EmailTemplates(join(VIEWS_DIR, 'emails'));
+    if (config.SMTP_URL) {
+      this.transport = nodemailer.createTransport(config.SMTP_URL);
+    } else {
+      this.dropDir = config.mailDropDir;
+      this.transport = nodemailer.createTransport({
+        streamTransport: true,
+        buffer: true,
+        newline: 'unix',
+      });
+    }
+  }
+
+  async send(email: OutgoingEmail): Promise<SentEmail> {
+    const rendered = this.templates.render(email.template, email.context);
+    const info = await this.transport.sendMail({
+      from: this.config.MAIL_FROM,
+      to: email.to,
+      subject: rendered.subject,
+      html: rendered.html,
+      text: rendered.text,
+    });
+    if (!this.dropDir) return { messageId: info.messageId };
+    mkdirSync(this.dropDir, { recursive: true });
+    const file = join(
+      this.dropDir,
+      `${new Date().toISOString().replace(/[:.]/g, '-')}-${email.template}-${info.messageId.replace(/[^A-Za-z0-9]/g, '').slice(0, 16)}.eml`,
+    );
+    writeFileSync(file, (info as unknown as { message: Buffer }).message);
+    this.logger.debug(`wrote ${file}`);
+    return { messageId: info.messageId, file };
+  }
+
+  onApplicationShutdown(): void {
+    this.transport.close();
+  }
+}
