@@ -61,13 +61,11 @@ function mountApiDocs(app: INestApplication, config: AppConfig): void {
     app.use(['/api/docs', '/api/docs-json'], (req: Request, res: Response, next: NextFunction) => {
       const key = req.header('x-api-key');
       if (key && keys.verify(key)) return next();
-      res
-        .status(401)
-        .json({
-          statusCode: 401,
-          error: 'Unauthorized',
-          message: 'The API docs need an X-API-Key header',
-        });
+      res.status(401).json({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: 'The API docs need an X-API-Key header',
+      });
     });
   }
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });

@@ -1,24 +1,73 @@
 import request from 'supertest';
+import { Client } from 'pg';
 import { startTestApp, TestApp } from './helpers/test-app';
+import { BASE_DATABASE_URL } from './helpers/test-database';
+
+async function asAdmin(sql: string): Promise<void> {
+  const client = new Client({ connectionString: BASE_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
 
 describe('health', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(() => t.close());
+  describe('with PostgreSQL and Redis up', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp();
+    });
+    afterAll(() => t.close());
 
-  it('GET /health/live answers 200 without credentials', async () => {
-    const res = await request(t.http).get('/health/live').expect(200);
-    expect(res.body).toEqual({ status: 'ok' });
+    it('GET /health/live answers 200 without credentials', async () => {
+      const res = await request(t.http).get('/health/live').expect(200);
+      expect(res.body).toEqual({ status: 'ok' });
+    });
+
+    it('GET /health/ready reports the database up and Redis with its latency', async () => {
+      const res = await request(t.http).get('/health/ready').expect(200);
+      expect(res.body.status).toBe('ok');
+      expect(res.body.info.database.status).toBe('up');
+      expect(res.body.info.redis.status).toBe('up');
+      expect(res.body.info.redis.degraded).toBeUndefined();
+      expect(typeof res.body.info.redis.latencyMs).toBe('number');
+    });
+
+    it('GET /health/ready answers 503 naming the database when PostgreSQL stops answering', async () => {
+      const db = t.database.name;
+      await asAdmin(`ALTER DATABASE ${db} ALLOW_CONNECTIONS false`);
+      await asAdmin(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${db}'`,
+      );
+      try {
+        const res = await request(t.http).get('/health/ready').expect(503);
+        expect(res.body.statusCode).toBe(503);
+        expect(res.body.message).toBe('Not ready: database does not answer');
+        expect(res.body.details.error.database.status).toBe('down');
+        // liveness does not depend on the database
+        await request(t.http).get('/health/live').expect(200);
+      } finally {
+        await asAdmin(`ALTER DATABASE ${db} ALLOW_CONNECTIONS true`);
+      }
+      await request(t.http).get('/health/ready').expect(200);
+    });
   });
 
-  it('GET /health/ready reports the database up and Redis with its latency', async () => {
-    const res = await request(t.http).get('/health/ready').expect(200);
-    expect(res.body.status).toBe('ok');
-    expect(res.body.info.database.status).toBe('up');
-    expect(res.body.info.redis.status).toBe('up');
-    expect(res.body.info.redis.degraded).toBeUndefined();
-    expect(typeof res.body.info.redis.latencyMs).toBe('number');
+  describe('with Redis gone', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      // nothing listens on port 1: the app runs, queues wait, readiness degrades
+      t = await startTestApp({ REDIS_URL: 'redis://127.0.0.1:1' });
+    });
+    afterAll(() => t.close());
+
+    it('GET /health/ready stays 200 and reports Redis as degraded', async () => {
+      const res = await request(t.http).get('/health/ready').expect(200);
+      expect(res.body.info.database.status).toBe('up');
+      expect(res.body.info.redis).toMatchObject({ status: 'up', degraded: true });
+      expect(res.body.info.redis.message).toMatch(/Redis unavailable/);
+    });
   });
 });

@@ -26,7 +26,11 @@ const toBool = ({ value }: { value: unknown }) =>
     ? undefined
     : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
 const toInt = ({ value }: { value: unknown }) =>
-  value === undefined || value === '' ? undefined : Number(value);
+  value === undefined || value === ''
+    ? undefined
+    : /^-?\d+$/.test(String(value))
+      ? Number(value)
+      : value;
 const toList = ({ value }: { value: unknown }) =>
   value === undefined || value === ''
     ? []
@@ -73,9 +77,10 @@ export class AppConfig {
   @IsIn(['development', 'test', 'production'])
   NODE_ENV: NodeEnv = 'development';
 
+  /** 0 picks a free port. */
   @Transform(toInt)
   @IsInt()
-  @Min(1)
+  @Min(0)
   @Max(65535)
   PORT = 3000;
 
@@ -157,6 +162,8 @@ export class AppConfig {
 const EXAMPLE_SECRETS = new Set(['change-me', 'changeme', 'dev-api-key', 'example', 'secret']);
 const MIN_SECRET_LENGTH = 32;
 
+const TYPE_CONSTRAINTS = ['isInt', 'isBoolean', 'isIn', 'matches', 'isUrl', 'isString'];
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -193,11 +200,15 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const config = plainToInstance(AppConfig, plain);
   const problems: string[] = [];
   for (const error of validateSync(config, { forbidUnknownValues: false })) {
-    const message = Object.values(error.constraints ?? {})[0] ?? 'is invalid';
+    const constraints = error.constraints ?? {};
+    // Name the type problem before range problems ("must be an integer", not "must not be greater").
+    const key = TYPE_CONSTRAINTS.find((k) => k in constraints) ?? Object.keys(constraints)[0];
+    const message = constraints[key] ?? 'is invalid';
     const detail = message.startsWith(error.property) ? message : `${error.property}: ${message}`;
-    problems.push(
-      `${detail} (got ${JSON.stringify(VARIABLES[error.property]?.secret ? '***' : error.value)})`,
-    );
+    const shown = VARIABLES[error.property]?.secret
+      ? '***'
+      : (plain[error.property] ?? error.value);
+    problems.push(`${detail} (got ${JSON.stringify(shown)})`);
   }
   if (config.NODE_ENV === 'production') {
     if (!config.DATABASE_URL) problems.push('DATABASE_URL is required in production');

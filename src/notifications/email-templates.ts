@@ -25,8 +25,9 @@ export class EmailTemplates {
 
   constructor(dir: string) {
     const hbs = Handlebars.create();
-    const compile = (file: string): Template =>
-      hbs.compile(readFileSync(join(dir, file), 'utf8'), { strict: true, noEscape: false });
+    // HTML parts are escaped; the subject and the text part are plain text, so they are not.
+    const compile = (file: string, noEscape = false): Template =>
+      hbs.compile(readFileSync(join(dir, file), 'utf8'), { strict: true, noEscape });
     this.layout = compile('layout.html.hbs');
     const names = readdirSync(dir)
       .filter((f) => f.endsWith('.subject.hbs'))
@@ -38,9 +39,9 @@ export class EmailTemplates {
         }
       }
       this.templates.set(name, {
-        subject: compile(`${name}.subject.hbs`),
+        subject: compile(`${name}.subject.hbs`, true),
         html: compile(`${name}.html.hbs`),
-        text: compile(`${name}.txt.hbs`),
+        text: compile(`${name}.txt.hbs`, true),
       });
     }
   }
