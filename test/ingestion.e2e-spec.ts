@@ -174,6 +174,19 @@ describe('ingestion API', () => {
       ]);
     });
 
+    it('rejects an item that tries to set its prototype', async () => {
+      const res = await request(t.http)
+        .post('/api/v1/tutors')
+        .set('X-API-Key', TEST_API_KEY)
+        .set('Content-Type', 'application/json')
+        .send(`{"items":[{"__proto__":{"name":"x"},"externalId":"proto-1"}]}`)
+        .expect(200);
+      expect(res.body.results[0]).toMatchObject({
+        status: 'rejected',
+        errors: [{ field: '__proto__', message: '__proto__ is not a known field' }],
+      });
+    });
+
     it('answers 200 even when every item is rejected, and writes nothing', async () => {
       const before = await count('tutors');
       const res = await post('tutors', { items: [{}, { externalId: 'only-id' }] }).expect(200);
@@ -270,6 +283,36 @@ describe('ingestion API', () => {
         { external_id: later.externalId, session_number: 2, status: 'completed' },
         { external_id: 'upcoming-1', session_number: 3, status: 'scheduled' },
       ]);
+    });
+
+    it('numbers a batch of new sessions in order and renumbers a pair when a session moves', async () => {
+      const pairStudent = studentItem();
+      await post('students', { items: [pairStudent] }).expect(200);
+      const at = (days: number, externalId: string) =>
+        completedSession(tutor.externalId, pairStudent.externalId, {
+          externalId,
+          scheduledStart: iso(daysFromNow(days)),
+          actualStart: iso(daysFromNow(days)),
+        });
+      await post('sessions', { items: [at(-3, 'mv-c'), at(-9, 'mv-a'), at(-6, 'mv-b')] }).expect(
+        200,
+      );
+      const numbers = async () =>
+        Object.fromEntries(
+          (
+            await t.dataSource.query(
+              `SELECT external_id, session_number FROM sessions WHERE external_id LIKE 'mv-%'`,
+            )
+          ).map((r: { external_id: string; session_number: number }) => [
+            r.external_id,
+            r.session_number,
+          ]),
+        );
+      expect(await numbers()).toEqual({ 'mv-a': 1, 'mv-b': 2, 'mv-c': 3 });
+      // mv-a is rescheduled after mv-c: it becomes the third session of the pair
+      const res = await post('sessions', { items: [at(-1, 'mv-a'), at(-2, 'mv-d')] }).expect(200);
+      expect(res.body.summary).toMatchObject({ created: 1, updated: 1 });
+      expect(await numbers()).toEqual({ 'mv-b': 1, 'mv-c': 2, 'mv-d': 3, 'mv-a': 4 });
     });
 
     it('rejects sessions that break the validation rules', async () => {

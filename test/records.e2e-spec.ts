@@ -64,9 +64,9 @@ describe('tutoring records: reads, pagination, errors', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res = await get(`/api/v1/tutors?limit=2${cursor ? `&cursor=${cursor}` : ''}`).expect(
-        200,
-      );
+      const res: request.Response = await get(
+        `/api/v1/tutors?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      ).expect(200);
       expect(res.body.items.length).toBeLessThanOrEqual(2);
       seen.push(...res.body.items.map((x: { externalId: string }) => x.externalId));
       cursor = res.body.nextCursor;

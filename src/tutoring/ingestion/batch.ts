@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { FieldError } from '../../common/error-body';
@@ -126,7 +125,15 @@ export async function validateItems<T extends { externalId: string }>(
         ]);
         continue;
       }
-      const item = plainToInstance(cls, raw);
+      if (Object.prototype.hasOwnProperty.call(raw, '__proto__')) {
+        outcome.reject(index, undefined, [
+          { field: '__proto__', message: '__proto__ is not a known field' },
+        ]);
+        continue;
+      }
+      // The item DTOs need no type conversion, so a prototype swap stands in for
+      // class-transformer's plainToInstance at a fraction of the cost.
+      const item = Object.assign(Object.create(cls.prototype) as T, raw);
       const errors = validateSync(item, { whitelist: true, forbidNonWhitelisted: true });
       if (errors.length) {
         outcome.reject(

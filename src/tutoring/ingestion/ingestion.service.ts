@@ -15,6 +15,7 @@ import { COPPA_AGE, MAX_SCHEDULE_AHEAD_DAYS, SessionStatus } from '../tutoring.c
 import { ageOn } from '../student-age';
 import { BatchOutcome, BatchResult, validateItems } from './batch';
 import { bulkUpsert, idsByExternalId, StoredOutcome, textArrayColumn } from './bulk-upsert';
+import { planSessionNumbers, renumberPairs } from './session-numbering';
 
 const DAY_MS = 86_400_000;
 /** Tolerated clock difference between an upstream system and us. */
@@ -188,17 +189,21 @@ export class IngestionService {
           });
         return errors;
       });
-      // Pairs whose numbering may change: the new pairs and, for moved sessions, the old ones.
-      const previous: { tutor_id: string; student_id: string }[] = await manager.query(
-        'SELECT tutor_id, student_id FROM sessions WHERE external_id = ANY($1::varchar[])',
-        [batch.accepted.map((a) => a.item.externalId)],
+      const plan = await planSessionNumbers(
+        manager,
+        batch.accepted.map(({ item: s }) => ({
+          externalId: s.externalId,
+          tutorId: tutors.get(s.tutorExternalId)!,
+          studentId: students.get(s.studentExternalId)!,
+          scheduledStart: s.scheduledStart,
+        })),
       );
       const rows = batch.accepted
         .map(({ item: s }) => [
           s.externalId,
           tutors.get(s.tutorExternalId),
           students.get(s.studentExternalId),
-          0,
+          plan.numbers.get(s.externalId) ?? 0,
           s.scheduledStart,
           s.actualStart ?? null,
           s.durationMinutes,
@@ -220,7 +225,7 @@ export class IngestionService {
           { name: 'external_id', type: 'varchar' },
           { name: 'tutor_id', type: 'uuid' },
           { name: 'student_id', type: 'uuid' },
-          { name: 'session_number', type: 'int', insertOnly: true }, // renumbered below
+          { name: 'session_number', type: 'int', insertOnly: true },
           { name: 'scheduled_start', type: 'timestamptz' },
           { name: 'actual_start', type: 'timestamptz' },
           { name: 'duration_minutes', type: 'smallint' },
@@ -236,11 +241,7 @@ export class IngestionService {
         rows,
         { touchUpdatedAt: true },
       );
-      const pairs = new Map<string, [string, string]>();
-      for (const r of rows) pairs.set(`${r[1]}|${r[2]}`, [r[1] as string, r[2] as string]);
-      for (const p of previous)
-        pairs.set(`${p.tutor_id}|${p.student_id}`, [p.tutor_id, p.student_id]);
-      await renumberPairs(manager, [...pairs.values()]);
+      await renumberPairs(manager, plan.renumber);
       const tutorOf = new Map(rows.map((r) => [r[0] as string, r[1] as string]));
       await this.emit(manager, stored, 'session.recorded', (id, externalId) => ({
         sessionId: id,
@@ -506,23 +507,4 @@ export function sessionProblems(s: SessionItem, nowMs: number): FieldError[] {
     }
   }
   return errors;
-}
-
-/**
- * Numbers each pair's sessions 1, 2, 3… by scheduled start, so the first
- * session of a tutor–student pair is always number 1 however late the records
- * arrive. Only rows whose number changes are written.
- */
-async function renumberPairs(manager: EntityManager, pairs: [string, string][]): Promise<void> {
-  if (!pairs.length) return;
-  await manager.query(
-    `UPDATE sessions s SET session_number = r.rn
-     FROM (
-       SELECT id, row_number() OVER (PARTITION BY tutor_id, student_id ORDER BY scheduled_start, external_id) AS rn
-       FROM sessions
-       WHERE (tutor_id, student_id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
-     ) r
-     WHERE s.id = r.id AND s.session_number IS DISTINCT FROM r.rn`,
-    [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
-  );
 }
