@@ -1,4 +1,6 @@
-import { ConfigError, loadConfig } from './app-config';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, VARIABLES } from './app-config';
 
 describe('loadConfig', () => {
   it('applies defaults for an empty environment', () => {
@@ -51,5 +53,21 @@ describe('loadConfig', () => {
       API_KEYS: 'k'.repeat(40),
     });
     expect(config.isProduction).toBe(true);
+  });
+});
+
+describe('.env.example', () => {
+  it('documents every variable AppConfig reads, with its default', () => {
+    const example = readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8');
+    const defaults = loadConfig({}) as unknown as Record<string, unknown>;
+    for (const name of Object.keys(VARIABLES)) {
+      const line = example.split('\n').find((l) => l.replace(/^# /, '').startsWith(`${name}=`));
+      expect({ name, documented: Boolean(line) }).toEqual({ name, documented: true });
+      const value = defaults[name];
+      if (line && !line.startsWith('#') && value !== undefined && !Array.isArray(value)) {
+        const written = line.slice(name.length + 1).replace(/^"|"$/g, '');
+        expect({ name, written }).toEqual({ name, written: String(value) });
+      }
+    }
   });
 });
