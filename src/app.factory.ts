@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
 import { AppModule } from './app.module';
 import { ApiKeyService } from './auth/api-key.service';
+import { AppLogger } from './common/app-logger';
 import { toErrorBody } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
