@@ -56,13 +56,11 @@ describe('email transport', () => {
     afterAll(() => t.close());
 
     it('writes each message as an .eml file under DATA_DIR/mail', async () => {
-      const sent = await t.app
-        .get(MailService)
-        .send({
-          to: 'marcus@example.invalid',
-          template: 'notice',
-          context: { ...notice, action: null },
-        });
+      const sent = await t.app.get(MailService).send({
+        to: 'marcus@example.invalid',
+        template: 'notice',
+        context: { ...notice, action: null },
+      });
       expect(sent.file).toBeDefined();
       const files = readdirSync(t.config.mailDropDir);
       expect(files).toHaveLength(1);
