@@ -6,6 +6,7 @@ import express, { NextFunction, Request, Response } from 'express';
 import { AppModule } from './app.module';
 import { ApiKeyService } from './auth/api-key.service';
 import { AppLogger } from './common/app-logger';
+import { requestId } from './common/request-id.middleware';
 import { toErrorBody } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
@@ -30,6 +31,7 @@ export async function createApp(
   });
   app.set('trust proxy', 1);
   app.disable('x-powered-by');
+  app.use(requestId);
   app.use(express.json({ limit: BODY_LIMIT, strict: false }));
   // Body-parser errors happen before Nest's router; answer them in the one error shape.
   app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {

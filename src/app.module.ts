@@ -10,6 +10,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { NotificationsModule } from './notifications/notifications.module';
+import { SecurityModule } from './security/security.module';
 import { TutoringModule } from './tutoring/tutoring.module';
 import { DEFAULT_JOB_OPTIONS } from './workers/queues';
 import { WorkersModule } from './workers/workers.module';
@@ -32,6 +33,7 @@ export class AppModule {
             defaultJobOptions: DEFAULT_JOB_OPTIONS,
           }),
         }),
+        SecurityModule,
         AuthModule,
         WorkersModule,
         NotificationsModule,

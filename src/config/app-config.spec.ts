@@ -42,6 +42,8 @@ describe('loadConfig', () => {
     expect(text).toMatch(/DATABASE_URL is required/);
     expect(text).toMatch(/SMTP_URL is required/);
     expect(text).toMatch(/API_KEYS: each key must be at least 32/);
+    expect(text).toMatch(/JWT_SECRET must be set in production/);
+    expect(text).toMatch(/ENCRYPTION_KEYS must be set in production/);
   });
 
   it('accepts a complete production configuration', () => {
@@ -51,6 +53,9 @@ describe('loadConfig', () => {
       SMTP_URL: 'smtp://mail:25',
       PUBLIC_URL: 'https://tutormax.example.com',
       API_KEYS: 'k'.repeat(40),
+      JWT_SECRET: 'j'.repeat(48),
+      ENCRYPTION_KEYS: `p1:${Buffer.alloc(32, 7).toString('base64')}`,
+      BLIND_INDEX_KEY: Buffer.alloc(32, 9).toString('base64'),
     });
     expect(config.isProduction).toBe(true);
   });

@@ -1,6 +1,7 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
+  IsEmail,
   IsIn,
   IsInt,
   IsOptional,
@@ -9,6 +10,7 @@ import {
   Matches,
   Max,
   Min,
+  MinLength,
   validateSync,
 } from 'class-validator';
 import { readFileSync } from 'node:fs';
@@ -71,7 +73,32 @@ export const VARIABLES: Record<string, VariableDoc> = {
   API_KEYS: { description: 'Comma-separated keys for machine clients (X-API-Key)', secret: true },
   SIMULATION_ENABLED: { description: 'Allow the synthetic data generator (refused in production)' },
   LOG_LEVEL: { description: 'error, warn, log, debug or verbose' },
+  JWT_SECRET: { description: 'HMAC key signing access tokens (HS256, 15 minutes)', secret: true },
+  ENCRYPTION_KEYS: {
+    description: 'AES-256-GCM keys for personal data at rest: kid:base64key,… (the first encrypts)',
+    secret: true,
+  },
+  BLIND_INDEX_KEY: {
+    description: 'HMAC key for searchable hashes of encrypted values',
+    secret: true,
+  },
+  ADMIN_EMAIL: { description: 'First admin, created at boot when no admin exists' },
+  ADMIN_PASSWORD: { description: 'Password of the first admin', secret: true },
+  GOOGLE_CLIENT_ID: { description: 'Google sign-in client id (unset: button hidden)' },
+  GOOGLE_CLIENT_SECRET: { description: 'Google sign-in client secret', secret: true },
+  MICROSOFT_CLIENT_ID: { description: 'Microsoft sign-in client id (unset: button hidden)' },
+  MICROSOFT_CLIENT_SECRET: { description: 'Microsoft sign-in client secret', secret: true },
+  MICROSOFT_TENANTS: { description: 'Comma-separated Microsoft tenant ids allowed to sign in' },
+  SSO_ALLOWED_DOMAINS: { description: 'Email domains provisioned on first SSO sign-in' },
+  SSO_DEFAULT_ROLE: { description: 'Role given to users provisioned by SSO (none: ask an admin)' },
 };
+
+/** Development-only secrets; production refuses them. */
+export const DEV_SECRETS = {
+  JWT_SECRET: 'dev-only-jwt-secret-change-me-0000000000000000',
+  ENCRYPTION_KEYS: 'dev1:ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMDAwMDAwMDA=',
+  BLIND_INDEX_KEY: 'ZGV2LW9ubHktYmxpbmQtaW5kZXgta2V5LTAwMDAwMDA=',
+} as const;
 
 export class AppConfig {
   @IsIn(['development', 'test', 'production'])
@@ -137,6 +164,54 @@ export class AppConfig {
 
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+
+  @IsString()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET: string = DEV_SECRETS.JWT_SECRET;
+
+  @Matches(/^[A-Za-z0-9_-]{1,16}:[A-Za-z0-9+/]{43}=(,[A-Za-z0-9_-]{1,16}:[A-Za-z0-9+/]{43}=)*$/, {
+    message: 'ENCRYPTION_KEYS must be kid:base64(32 bytes)[,kid:base64(32 bytes)…]',
+  })
+  ENCRYPTION_KEYS: string = DEV_SECRETS.ENCRYPTION_KEYS;
+
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'BLIND_INDEX_KEY must be base64 of 32 bytes' })
+  BLIND_INDEX_KEY: string = DEV_SECRETS.BLIND_INDEX_KEY;
+
+  @IsOptional()
+  @IsEmail({}, { message: 'ADMIN_EMAIL must be an email address' })
+  ADMIN_EMAIL?: string;
+
+  @IsOptional()
+  @IsString()
+  ADMIN_PASSWORD?: string;
+
+  @IsOptional()
+  @IsString()
+  GOOGLE_CLIENT_ID?: string;
+
+  @IsOptional()
+  @IsString()
+  GOOGLE_CLIENT_SECRET?: string;
+
+  @IsOptional()
+  @IsString()
+  MICROSOFT_CLIENT_ID?: string;
+
+  @IsOptional()
+  @IsString()
+  MICROSOFT_CLIENT_SECRET?: string;
+
+  @Transform(toList)
+  @IsString({ each: true })
+  MICROSOFT_TENANTS: string[] = [];
+
+  @Transform(toList)
+  @IsString({ each: true })
+  SSO_ALLOWED_DOMAINS: string[] = [];
+
+  @IsOptional()
+  @IsIn(['admin', 'operations_manager', 'people_ops', 'tutor', 'student'])
+  SSO_DEFAULT_ROLE?: 'admin' | 'operations_manager' | 'people_ops' | 'tutor' | 'student';
 
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';
@@ -215,6 +290,11 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     if (!config.SMTP_URL) problems.push('SMTP_URL is required in production');
     if (!config.PUBLIC_URL) problems.push('PUBLIC_URL is required in production');
     if (config.SIMULATION_ENABLED) problems.push('SIMULATION_ENABLED is refused in production');
+    for (const [name, value] of Object.entries(DEV_SECRETS)) {
+      if ((config as unknown as Record<string, string>)[name] === value) {
+        problems.push(`${name} must be set in production (the development default is refused)`);
+      }
+    }
     for (const key of config.API_KEYS) {
       if (key.length < MIN_SECRET_LENGTH || EXAMPLE_SECRETS.has(key)) {
         problems.push(
