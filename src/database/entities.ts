@@ -1,3 +1,7 @@
+import { ApiKey } from '../auth/entities/api-key.entity';
+import { OneTimeToken } from '../auth/entities/one-time-token.entity';
+import { RefreshToken } from '../auth/entities/refresh-token.entity';
+import { UserIdentity } from '../auth/entities/user-identity.entity';
 import { User } from '../auth/entities/user.entity';
 import { Feedback } from '../tutoring/entities/feedback.entity';
 import { Student } from '../tutoring/entities/student.entity';
@@ -7,4 +11,16 @@ import { TutoringSession } from '../tutoring/entities/tutoring-session.entity';
 import { OutboxEvent } from '../workers/entities/outbox-event.entity';
 
 /** Every entity, listed once; the app, the CLI and the schema test share it. */
-export const ENTITIES = [User, Tutor, Student, TutoringSession, Feedback, TutorEvent, OutboxEvent];
+export const ENTITIES = [
+  User,
+  RefreshToken,
+  OneTimeToken,
+  UserIdentity,
+  ApiKey,
+  Tutor,
+  Student,
+  TutoringSession,
+  Feedback,
+  TutorEvent,
+  OutboxEvent,
+];
