@@ -1,13 +1,18 @@
-import { INestApplication, LogLevel } from '@nestjs/common';
+import { HttpException, INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import cookieParser from 'cookie-parser';
 import express, { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import { join } from 'node:path';
 import { AppModule } from './app.module';
-import { ApiKeyService } from './auth/api-key.service';
+import { RequestAuthenticator } from './auth/request-authenticator';
+import type { AppRequest } from './auth/principal';
 import { AppLogger } from './common/app-logger';
-import { requestId } from './common/request-id.middleware';
 import { toErrorBody } from './common/http-exception.filter';
+import { VIEWS_DIR } from './common/paths';
+import { requestId } from './common/request-id.middleware';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
 
@@ -15,6 +20,7 @@ const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose']
 
 /** Request bodies above this are refused with 413. */
 export const BODY_LIMIT = '10mb';
+const FORM_LIMIT = '1mb';
 
 /**
  * Builds the Nest application with everything a request passes through; used
@@ -27,24 +33,77 @@ export async function createApp(
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
     logger:
-      options.logger === false ? false : LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1),
+      options.logger === false
+        ? false
+        : new AppLogger(LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1)),
   });
   app.set('trust proxy', 1);
   app.disable('x-powered-by');
   app.use(requestId);
+  app.use(securityHeaders(config));
+  app.use(cookieParser());
   app.use(express.json({ limit: BODY_LIMIT, strict: false }));
+  app.use(express.urlencoded({ extended: false, limit: FORM_LIMIT }));
   // Body-parser errors happen before Nest's router; answer them in the one error shape.
   app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (!error) return next();
     const body = toErrorBody(error);
     res.status(body.statusCode).json(body);
   });
+  // Stylesheets and scripts for the pages: public, like the sign-in page that needs them.
+  app.use(
+    '/static',
+    express.static(join(VIEWS_DIR, 'static'), {
+      index: false,
+      maxAge: config.isProduction ? '1h' : 0,
+    }),
+  );
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   mountApiDocs(app, config);
   return app;
 }
 
+/**
+ * helmet: a CSP without inline scripts (pages load /static/app.js), no
+ * framing, HSTS in production. Swagger UI needs inline styles, so /api/docs
+ * alone relaxes style-src.
+ */
+function securityHeaders(config: AppConfig) {
+  const directives = {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:'],
+    connectSrc: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'self'"],
+    upgradeInsecureRequests: config.isProduction ? [] : null,
+  };
+  const strict = helmet({
+    contentSecurityPolicy: { useDefaults: false, directives },
+    strictTransportSecurity: config.isProduction
+      ? { maxAge: 31_536_000, includeSubDomains: true }
+      : false,
+    crossOriginEmbedderPolicy: false,
+  });
+  const docs = helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { ...directives, styleSrc: ["'self'", "'unsafe-inline'"] },
+    },
+    strictTransportSecurity: config.isProduction
+      ? { maxAge: 31_536_000, includeSubDomains: true }
+      : false,
+    crossOriginEmbedderPolicy: false,
+  });
+  return (req: Request, res: Response, next: NextFunction) =>
+    req.path.startsWith('/api/docs') ? docs(req, res, next) : strict(req, res, next);
+}
+
+/** OpenAPI at /api/docs; outside production open, in production only for signed-in staff. */
 function mountApiDocs(app: INestApplication, config: AppConfig): void {
   const document = SwaggerModule.createDocument(
     app,
@@ -55,20 +114,25 @@ function mountApiDocs(app: INestApplication, config: AppConfig): void {
           'Lists take ?limit&cursor and answer { items, nextCursor }.',
       )
       .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
       .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
       .build(),
   );
   if (config.isProduction) {
-    // Until staff sign-in exists, production docs need a valid API key.
-    const keys = app.get(ApiKeyService);
+    const authenticator = app.get(RequestAuthenticator);
     app.use(['/api/docs', '/api/docs-json'], (req: Request, res: Response, next: NextFunction) => {
-      const key = req.header('x-api-key');
-      if (key && keys.verify(key)) return next();
-      res.status(401).json({
-        statusCode: 401,
-        error: 'Unauthorized',
-        message: 'The API docs need an X-API-Key header',
-      });
+      authenticator
+        .identify(req as AppRequest, res)
+        .then(({ principal }) => {
+          if (principal?.permissions.has('tutoring.read')) return next();
+          if (!principal && req.accepts(['json', 'html']) === 'html')
+            return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+          const body = toErrorBody(
+            new HttpException('The API docs are for signed-in staff', principal ? 403 : 401),
+          );
+          res.status(body.statusCode).json(body);
+        })
+        .catch(next);
     });
   }
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });

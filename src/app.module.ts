@@ -12,6 +12,7 @@ import { MonitoringModule } from './monitoring/monitoring.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { SecurityModule } from './security/security.module';
 import { TutoringModule } from './tutoring/tutoring.module';
+import { WebModule } from './web/web.module';
 import { DEFAULT_JOB_OPTIONS } from './workers/queues';
 import { WorkersModule } from './workers/workers.module';
 
@@ -34,6 +35,7 @@ export class AppModule {
           }),
         }),
         SecurityModule,
+        WebModule,
         AuthModule,
         WorkersModule,
         NotificationsModule,

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import 'dotenv/config';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
+import { UsersService } from './auth/users.service';
 import { BootError, checkPostgres, checkRedis } from './boot-checks';
 import { ConfigError, loadConfig } from './config/app-config';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
@@ -30,6 +31,20 @@ async function bootstrap(): Promise<void> {
   }
   if (config.embeddedDatabase && !config.isProduction && config.DEMO_DATA) {
     await loadDemoDataIfEmpty(app);
+    const demo = await app.get(UsersService).createDemoUsers();
+    if (demo) {
+      // Printed once, to the console of the person who started the app; never shown on a page.
+      console.log(
+        [
+          '',
+          'Demo users (one per role), all with the one-time password below:',
+          ...demo.emails.map((email) => `  ${email}`),
+          `  password: ${demo.password}`,
+          'Change it after signing in (Password in the menu). It is not shown again.',
+          '',
+        ].join('\n'),
+      );
+    }
   }
   if (config.runsWeb) {
     const url = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;

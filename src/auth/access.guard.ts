@@ -6,45 +6,63 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
-import { PERMISSION_KEY, PUBLIC_KEY } from './access.decorators';
-import { ApiKeyPrincipal, ApiKeyService } from './api-key.service';
-import type { Permission } from './permissions';
+import type { Response } from 'express';
+import { CsrfService } from '../security/csrf.service';
+import { PAGE_KEY, PERMISSION_KEY, PUBLIC_KEY } from './access.decorators';
+import { Permission } from './permissions';
+import type { AppRequest } from './principal';
+import { RequestAuthenticator } from './request-authenticator';
 
-export type RequestWithPrincipal = Request & { principal?: ApiKeyPrincipal };
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export type PageRequest = AppRequest & { isPage?: boolean };
 
 /**
- * Global guard: a route is denied unless it is @Public() or declares a
- * permission the caller holds.
+ * Global guard. Identifies the caller (Bearer access token, X-API-Key, or the
+ * browser's session cookies, refreshed transparently), checks CSRF on unsafe
+ * cookie-authenticated requests and page forms, and denies every route that is
+ * neither @Public() nor declares a permission the caller holds.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly apiKeys: ApiKeyService,
+    private readonly authenticator: RequestAuthenticator,
+    private readonly csrf: CsrfService,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const req = context.switchToHttp().getRequest<PageRequest>();
+    const res = context.switchToHttp().getResponse<Response>();
     const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const isPublic = this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets) ?? false;
     const permission = this.reflector.getAllAndOverride<Permission | undefined>(
       PERMISSION_KEY,
       targets,
     );
-    if (!permission) {
+    req.isPage = this.reflector.getAllAndOverride<boolean>(PAGE_KEY, targets) ?? false;
+
+    const { principal, problem } = await this.authenticator.identify(req, res);
+    if (principal) req.principal = principal;
+
+    const cookieAuthenticated = principal?.kind === 'user' && principal.via === 'cookie';
+    if (UNSAFE.has(req.method) && (cookieAuthenticated || (!principal && req.isPage))) {
+      const csrfProblem = this.csrf.problem(req);
+      if (csrfProblem) throw new ForbiddenException(csrfProblem);
+    }
+    if (isPublic) return true;
+    if (!permission)
       throw new ForbiddenException(
         'This route declares no access rule, so it is closed to everyone',
       );
+    if (!principal)
+      throw new UnauthorizedException(
+        problem ?? 'Sign in, or send an API key in the X-API-Key header',
+      );
+    if (!principal.permissions.has(permission)) {
+      throw new ForbiddenException(`You do not have the ${permission} permission`);
     }
-    const request = context.switchToHttp().getRequest<RequestWithPrincipal>();
-    const key = request.header('x-api-key');
-    if (!key) throw new UnauthorizedException('Send an API key in the X-API-Key header');
-    const principal = this.apiKeys.verify(key);
-    if (!principal) throw new UnauthorizedException('The API key is not valid');
-    if (!principal.permissions.includes(permission)) {
-      throw new ForbiddenException(`This key lacks the ${permission} permission`);
-    }
-    request.principal = principal;
     return true;
   }
 }

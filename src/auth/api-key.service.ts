@@ -1,37 +1,97 @@
 import { Injectable } from '@nestjs/common';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { DataSource, IsNull } from 'typeorm';
+import { Clock } from '../common/clock';
+import { DetailedHttpError } from '../common/error-body';
 import { AppConfig } from '../config/app-config';
+import { ApiKey } from './entities/api-key.entity';
 import { API_KEY_PERMISSIONS, Permission } from './permissions';
-
-export interface ApiKeyPrincipal {
-  kind: 'api-key';
-  /** A non-secret id: the first 8 hex characters of the key's SHA-256. */
-  id: string;
-  permissions: readonly Permission[];
-}
+import type { Principal } from './principal';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
+const KEY_PREFIX = 'tmk_';
+/** Writes of last_used_at are spaced out so a busy client does not write on every call. */
+const LAST_USED_RESOLUTION_MS = 5 * 60_000;
 
-/** Machine-client keys from API_KEYS, compared in constant time by their digests. */
+export type ApiKeyPrincipal = Extract<Principal, { kind: 'api-key' }>;
+
+/**
+ * Machine-client keys: those from API_KEYS, and those an admin creates (shown
+ * once, stored as SHA-256, with a permission scope no wider than tutoring
+ * records).
+ */
 @Injectable()
 export class ApiKeyService {
-  private readonly digests: Buffer[];
+  private readonly envDigests: Buffer[];
 
-  constructor(config: AppConfig) {
-    this.digests = config.API_KEYS.map(digest);
+  constructor(
+    config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {
+    this.envDigests = config.API_KEYS.map(digest);
   }
 
-  verify(presented: string): ApiKeyPrincipal | undefined {
+  async verify(presented: string): Promise<ApiKeyPrincipal | undefined> {
     const candidate = digest(presented);
-    let match: Buffer | undefined;
-    for (const known of this.digests) {
-      if (timingSafeEqual(known, candidate)) match = known;
+    let envMatch: Buffer | undefined;
+    for (const known of this.envDigests) if (timingSafeEqual(known, candidate)) envMatch = known;
+    if (envMatch) {
+      return {
+        kind: 'api-key',
+        id: `env:${envMatch.toString('hex').slice(0, 8)}`,
+        permissions: new Set(API_KEY_PERMISSIONS),
+      };
     }
-    if (!match) return undefined;
-    return {
-      kind: 'api-key',
-      id: match.toString('hex').slice(0, 8),
-      permissions: API_KEY_PERMISSIONS,
-    };
+    if (!presented.startsWith(KEY_PREFIX)) return undefined;
+    const key = await this.dataSource
+      .getRepository(ApiKey)
+      .findOneBy({ keyHash: candidate.toString('hex'), revokedAt: IsNull() });
+    if (!key) return undefined;
+    const now = this.clock.now();
+    if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+      await this.dataSource.getRepository(ApiKey).update({ id: key.id }, { lastUsedAt: now });
+    }
+    return { kind: 'api-key', id: key.id, permissions: new Set(key.permissions) };
+  }
+
+  list(): Promise<ApiKey[]> {
+    return this.dataSource.getRepository(ApiKey).find({ order: { createdAt: 'DESC' } });
+  }
+
+  /** Creates a key; the returned secret is shown once and never stored. */
+  async create(
+    name: string,
+    permissions: Permission[],
+    createdByUserId: string,
+  ): Promise<{ key: ApiKey; secret: string }> {
+    const outside = permissions.filter((p) => !API_KEY_PERMISSIONS.includes(p));
+    if (outside.length || !permissions.length) {
+      throw new DetailedHttpError(
+        400,
+        `An API key may hold only ${API_KEY_PERMISSIONS.join(', ')}`,
+        [{ field: 'permissions', message: `allowed: ${API_KEY_PERMISSIONS.join(', ')}` }],
+      );
+    }
+    const secret = `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const key = await this.dataSource.getRepository(ApiKey).save(
+      this.dataSource.getRepository(ApiKey).create({
+        name: name.trim(),
+        prefix: secret.slice(0, 12),
+        keyHash: digest(secret).toString('hex'),
+        permissions: [...new Set(permissions)],
+        createdByUserId,
+      }),
+    );
+    return { key, secret };
+  }
+
+  async revoke(id: string): Promise<ApiKey> {
+    const repo = this.dataSource.getRepository(ApiKey);
+    const key = await repo.findOneBy({ id });
+    if (!key) throw new DetailedHttpError(404, `No API key with id ${id}`);
+    if (!key.revokedAt) await repo.update({ id }, { revokedAt: this.clock.now() });
+    return (await repo.findOneBy({ id }))!;
   }
 }

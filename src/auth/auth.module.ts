@@ -1,10 +1,76 @@
-import { Module } from '@nestjs/common';
+import { Module, OnApplicationBootstrap, Logger } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { ThrottlerModule } from '@nestjs/throttler';
+import Redis from 'ioredis';
+import { REDIS } from '../common/redis.module';
+import { AppConfig } from '../config/app-config';
+import { NotificationsModule } from '../notifications/notifications.module';
+import { RateLimitGuard, rateLimitOptions } from '../security/rate-limit';
 import { AccessGuard } from './access.guard';
+import { RequestAuthenticator } from './request-authenticator';
+import { AccountPagesController } from './account-pages.controller';
 import { ApiKeyService } from './api-key.service';
+import { AuthApiController } from './auth-api.controller';
+import { AuthService } from './auth.service';
+import { LockoutService } from './lockout.service';
+import { OneTimeTokenService } from './one-time-token.service';
+import { PasswordService } from './password.service';
+import { SessionCookies } from './session-cookies';
+import { TokenService } from './token.service';
+import { UsersService } from './users.service';
 
 @Module({
-  providers: [ApiKeyService, { provide: APP_GUARD, useClass: AccessGuard }],
-  exports: [ApiKeyService],
+  imports: [
+    NotificationsModule,
+    JwtModule.registerAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        secret: config.JWT_SECRET,
+        signOptions: { algorithm: 'HS256' },
+        verifyOptions: { algorithms: ['HS256'] },
+      }),
+    }),
+    ThrottlerModule.forRootAsync({
+      inject: [REDIS],
+      useFactory: (redis: Redis) => rateLimitOptions(redis),
+    }),
+  ],
+  controllers: [AuthApiController, AccountPagesController],
+  providers: [
+    ApiKeyService,
+    AuthService,
+    LockoutService,
+    OneTimeTokenService,
+    PasswordService,
+    RequestAuthenticator,
+    SessionCookies,
+    TokenService,
+    UsersService,
+    // Order matters: identify the caller first, then count their requests.
+    { provide: APP_GUARD, useClass: AccessGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
+  ],
+  exports: [
+    ApiKeyService,
+    AuthService,
+    RequestAuthenticator,
+    SessionCookies,
+    TokenService,
+    UsersService,
+  ],
 })
-export class AuthModule {}
+export class AuthModule implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Auth');
+
+  constructor(
+    private readonly users: UsersService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** The first admin from ADMIN_EMAIL/ADMIN_PASSWORD; on the zero-setup start, one demo user per role. */
+  async onApplicationBootstrap(): Promise<void> {
+    const admin = await this.users.ensureFirstAdmin();
+    if (admin) this.logger.log(`created the first admin ${admin.email}`);
+  }
+}

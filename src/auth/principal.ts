@@ -13,6 +13,10 @@ export type Principal =
       permissions: ReadonlySet<Permission>;
       /** How the user is authenticated on this request. */
       via: 'bearer' | 'cookie';
+      /** The sign-in session (refresh-token family). */
+      sessionId: string;
+      tutorId: string | null;
+      studentId: string | null;
     }
   | {
       kind: 'api-key';

@@ -5,9 +5,11 @@ import {
   HttpException,
   HttpStatus,
   Logger,
+  Optional,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
+import { ViewService } from '../web/view.service';
 import { DetailedHttpError, ErrorBody } from './error-body';
 import { ValidationFailed } from './validation';
 
@@ -74,7 +76,10 @@ function formatBytes(bytes?: number): string {
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  constructor(@Optional() private readonly views?: ViewService) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
+    const req = host.switchToHttp().getRequest<Request & { isPage?: boolean }>();
     const response = host.switchToHttp().getResponse<Response>();
     const errorBody = toErrorBody(exception);
     if (errorBody.statusCode >= 500) {
@@ -83,6 +88,41 @@ export class AllExceptionsFilter implements ExceptionFilter {
       );
     }
     if (response.headersSent) return;
+    const retryAfter = (exception as { retryAfterSeconds?: unknown })?.retryAfterSeconds;
+    if (typeof retryAfter === 'number')
+      response.setHeader('Retry-After', String(Math.ceil(retryAfter)));
+    if (this.wantsPage(req)) {
+      if (errorBody.statusCode === 401) {
+        response.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+        return;
+      }
+      response.status(errorBody.statusCode).type('html').send(this.errorPage(errorBody));
+      return;
+    }
     response.status(errorBody.statusCode).json(errorBody);
+  }
+
+  /** Pages get pages; the API (and anything asking for JSON) gets the JSON error body. */
+  private wantsPage(req: Request & { isPage?: boolean }): boolean {
+    if (!this.views || req.path.startsWith('/api/') || req.path.startsWith('/health')) return false;
+    return Boolean(req.isPage) || req.accepts(['json', 'html']) === 'html';
+  }
+
+  private errorPage(body: ErrorBody): string {
+    const headings: Record<number, string> = {
+      403: 'Not allowed',
+      404: 'Page not found',
+      429: 'Slow down',
+    };
+    return this.views!.render(
+      'error',
+      {
+        heading:
+          headings[body.statusCode] ??
+          (body.statusCode >= 500 ? 'Something went wrong' : body.error),
+        message: body.message,
+      },
+      { title: body.error, csrfToken: '', user: null, nav: [], flash: null },
+    );
   }
 }

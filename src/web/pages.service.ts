@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { AppRequest } from '../auth/principal';
+import type { Permission } from '../auth/permissions';
+import { CsrfService } from '../security/csrf.service';
+import { NavLink, ViewService } from './view.service';
+
+const NAV: { href: string; label: string; permission: Permission }[] = [
+  { href: '/', label: 'Home', permission: 'self.read' },
+  { href: '/admin/users', label: 'Users', permission: 'users.manage' },
+  { href: '/admin/api-keys', label: 'API keys', permission: 'api_keys.manage' },
+  { href: '/admin/audit', label: 'Audit log', permission: 'audit.read' },
+  { href: '/account/password', label: 'Password', permission: 'self.read' },
+];
+
+/** Fixed notices shown after a redirect (`?notice=`); never user-supplied text. */
+const NOTICES: Record<string, string> = {
+  'signed-out': 'You are signed out.',
+  'password-set': 'Your password is set. Sign in with it now.',
+  'password-changed': 'Your password is changed. Your other sessions have been signed out.',
+  'reset-sent': 'If that address has an account, we have emailed it a link to reset the password.',
+};
+
+export interface PageOptions {
+  title: string;
+  status?: number;
+  flash?: { kind: 'info' | 'error'; text: string } | null;
+}
+
+/** Renders a page in the shared layout with the caller's navigation and a CSRF token. */
+@Injectable()
+export class Pages {
+  constructor(
+    private readonly views: ViewService,
+    private readonly csrf: CsrfService,
+  ) {}
+
+  html(
+    req: Request,
+    res: Response,
+    name: string,
+    context: Record<string, unknown>,
+    options: PageOptions,
+  ): string {
+    const principal = (req as AppRequest).principal;
+    const user = principal?.kind === 'user' ? principal : undefined;
+    const notice = typeof req.query.notice === 'string' ? NOTICES[req.query.notice] : undefined;
+    const nav: NavLink[] = user
+      ? NAV.filter((n) => user.permissions.has(n.permission)).map((n) => ({
+          href: n.href,
+          label: n.label,
+          active: req.path === n.href || (n.href !== '/' && req.path.startsWith(n.href)),
+        }))
+      : [];
+    res.status(options.status ?? 200).type('html');
+    res.setHeader('Cache-Control', 'no-store');
+    return this.views.render(name, context, {
+      title: options.title,
+      csrfToken: this.csrf.token(req, res),
+      user: user ? { name: user.email.split('@')[0], email: user.email, roles: user.roles } : null,
+      nav,
+      flash: options.flash ?? (notice ? { kind: 'info', text: notice } : null),
+    });
+  }
+
+  /** Sends a rendered page (for use with @Res()). */
+  send(
+    req: Request,
+    res: Response,
+    name: string,
+    context: Record<string, unknown>,
+    options: PageOptions,
+  ): void {
+    res.send(this.html(req, res, name, context, options));
+  }
+}
+
+/** A same-site path to return to after sign-in; anything else goes home. */
+export function safeNext(next: unknown): string {
+  return typeof next === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : '/';
+}
