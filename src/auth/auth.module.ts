@@ -10,6 +10,8 @@ import { RateLimitGuard, rateLimitOptions } from '../security/rate-limit';
 import { AccessGuard } from './access.guard';
 import { RequestAuthenticator } from './request-authenticator';
 import { AccountPagesController } from './account-pages.controller';
+import { AdminApiController } from './admin-api.controller';
+import { AdminPagesController } from './admin-pages.controller';
 import { ApiKeyService } from './api-key.service';
 import { AuthApiController } from './auth-api.controller';
 import { AuthService } from './auth.service';
@@ -18,6 +20,7 @@ import { OneTimeTokenService } from './one-time-token.service';
 import { PasswordService } from './password.service';
 import { SessionCookies } from './session-cookies';
 import { TokenService } from './token.service';
+import { UserImportService } from './user-import.service';
 import { UsersService } from './users.service';
 
 @Module({
@@ -32,11 +35,16 @@ import { UsersService } from './users.service';
       }),
     }),
     ThrottlerModule.forRootAsync({
-      inject: [REDIS],
-      useFactory: (redis: Redis) => rateLimitOptions(redis),
+      inject: [REDIS, AppConfig],
+      useFactory: (redis: Redis, config: AppConfig) => rateLimitOptions(redis, config.QUEUE_PREFIX),
     }),
   ],
-  controllers: [AuthApiController, AccountPagesController],
+  controllers: [
+    AuthApiController,
+    AccountPagesController,
+    AdminApiController,
+    AdminPagesController,
+  ],
   providers: [
     ApiKeyService,
     AuthService,
@@ -47,6 +55,7 @@ import { UsersService } from './users.service';
     SessionCookies,
     TokenService,
     UsersService,
+    UserImportService,
     // Order matters: identify the caller first, then count their requests.
     { provide: APP_GUARD, useClass: AccessGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { createHash } from 'node:crypto';
 import { REDIS } from '../common/redis.module';
+import { AppConfig } from '../config/app-config';
 
 export const MAX_FAILURES = 5;
 export const LOCK_SECONDS = 15 * 60;
@@ -15,10 +16,13 @@ export const LOCK_SECONDS = 15 * 60;
 export class LockoutService {
   private readonly fallback = new Map<string, { count: number; until: number }>();
 
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly config: AppConfig,
+  ) {}
 
   private key(email: string, ip: string): string {
-    return `tm:signin-fail:${createHash('sha256').update(`${email.toLowerCase()}|${ip}`).digest('hex').slice(0, 32)}`;
+    return `${this.config.QUEUE_PREFIX}:signin-fail:${createHash('sha256').update(`${email.toLowerCase()}|${ip}`).digest('hex').slice(0, 32)}`;
   }
 
   /** Seconds until the lock lifts, or 0 when not locked. */

@@ -64,7 +64,8 @@ export class TokenService {
     presented: string,
     channel: 'api' | 'browser',
   ): Promise<{ user: User; pair?: TokenPair; familyId: string }> {
-    return this.dataSource.transaction(async (manager) => {
+    type Outcome = { user: User; pair?: TokenPair; familyId: string } | { reusedFamily: string };
+    const outcome = await this.dataSource.transaction(async (manager): Promise<Outcome> => {
       const token = await manager
         .getRepository(RefreshToken)
         .createQueryBuilder('t')
@@ -85,10 +86,7 @@ export class TokenService {
         ) {
           return { user, familyId: token.familyId };
         }
-        await this.revokeFamily(token.familyId, manager);
-        throw new UnauthorizedException(
-          'This refresh token was already used; every session it belonged to has been ended',
-        );
+        return { reusedFamily: token.familyId };
       }
       await manager.update(RefreshToken, { id: token.id }, { usedAt: now });
       return {
@@ -97,6 +95,14 @@ export class TokenService {
         familyId: token.familyId,
       };
     });
+    if ('reusedFamily' in outcome) {
+      // Outside the transaction above, so the revocation stands although we refuse.
+      await this.revokeFamily(outcome.reusedFamily);
+      throw new UnauthorizedException(
+        'This refresh token was already used; every session it belonged to has been ended',
+      );
+    }
+    return outcome;
   }
 
   async revokeByToken(presented: string): Promise<string | undefined> {

@@ -229,16 +229,16 @@ export class UsersService {
   }
 
   private async assertNotLastAdmin(m: EntityManager, userId: string): Promise<void> {
-    const others = await m
-      .getRepository(User)
-      .createQueryBuilder('u')
-      .setLock('pessimistic_read')
-      .where("u.is_active AND 'admin' = ANY(u.roles) AND u.id <> :userId", { userId })
-      .getCount();
-    if (others === 0)
+    // Lock the other admins' rows so two admins cannot demote each other at once.
+    const others: { id: string }[] = await m.query(
+      `SELECT id FROM users WHERE is_active AND 'admin' = ANY(roles) AND id <> $1 FOR UPDATE`,
+      [userId],
+    );
+    if (others.length === 0) {
       throw new ConflictException(
         'This is the last active admin; make someone else an admin first',
       );
+    }
   }
 
   private async lockUser(m: EntityManager, id: string): Promise<User> {
@@ -265,6 +265,51 @@ export class UsersService {
     fn: (m: EntityManager) => Promise<T>,
   ): Promise<T> {
     return manager ? fn(manager) : this.dataSource.transaction(fn);
+  }
+
+  /** Emails an invitation link issued elsewhere (e.g. by the CSV import). */
+  sendInviteLink(user: User, token: string): Promise<void> {
+    return this.sendLink(user, 'invite', token);
+  }
+
+  /** Applies one action to many users, all or nothing. */
+  async bulk(
+    userIds: string[],
+    action: 'add_role' | 'remove_role' | 'deactivate',
+    role?: Role,
+  ): Promise<{ changed: number }> {
+    if (action !== 'deactivate' && !role) {
+      throw new DetailedHttpError(400, `role is required for ${action}`, [
+        { field: 'role', message: `role is required for ${action}` },
+      ]);
+    }
+    return this.dataSource.transaction(async (m) => {
+      const found: { id: string }[] = await m.query(
+        'SELECT id FROM users WHERE id = ANY($1::uuid[])',
+        [userIds],
+      );
+      const known = new Set(found.map((f) => f.id));
+      const missing = userIds.filter((id) => !known.has(id));
+      if (missing.length)
+        throw new NotFoundException(
+          `No user with id ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`,
+        );
+      let changed = 0;
+      for (const id of [...userIds].sort()) {
+        const user = await this.lockUser(m, id);
+        if (action === 'deactivate') {
+          if (!user.isActive) continue;
+          await this.setActive(id, false, m);
+        } else {
+          const next =
+            action === 'add_role' ? [...user.roles, role!] : user.roles.filter((r) => r !== role);
+          if (sameSet(user.roles, unique(next))) continue;
+          await this.setRoles(id, next, m);
+        }
+        changed++;
+      }
+      return { changed };
+    });
   }
 
   private async sendLink(

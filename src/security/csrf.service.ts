@@ -36,7 +36,7 @@ export class CsrfService {
   }
 
   token(req: Request, res: Response): string {
-    return this.csrf.generateCsrfToken(req, res, { overwrite: false, validateOnReuse: true });
+    return this.csrf.generateCsrfToken(req, res, { overwrite: false, validateOnReuse: false });
   }
 
   /** The problem with an unsafe cookie-authenticated request, or undefined when it is fine. */

@@ -68,8 +68,10 @@ export class ResilientThrottlerStorage implements ThrottlerStorage {
   }
 }
 
-export function rateLimitOptions(redis: Redis): ThrottlerModuleOptions {
+export function rateLimitOptions(redis: Redis, prefix: string): ThrottlerModuleOptions {
   return {
+    generateKey: (context, tracker, name) =>
+      `${prefix}:rl:${name}:${context.getClass().name}.${context.getHandler().name}:${tracker}`,
     throttlers: [
       {
         name: 'sign-in',

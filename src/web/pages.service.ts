@@ -19,6 +19,13 @@ const NOTICES: Record<string, string> = {
   'password-set': 'Your password is set. Sign in with it now.',
   'password-changed': 'Your password is changed. Your other sessions have been signed out.',
   'reset-sent': 'If that address has an account, we have emailed it a link to reset the password.',
+  invited: 'The user is created and has been emailed a link to set their password.',
+  saved: 'Saved. If the roles changed, the user’s sessions have been ended.',
+  deactivated: 'The user is deactivated and signed out everywhere.',
+  reactivated: 'The user is active again.',
+  'user-reset-sent': 'A password reset link has been emailed to the user.',
+  'key-revoked': 'The API key is revoked; clients using it are refused from now on.',
+  imported: 'The users are created; invitations are being emailed.',
 };
 
 export interface PageOptions {
