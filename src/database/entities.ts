@@ -1,3 +1,5 @@
+import { AuditAnchor } from '../audit/entities/audit-anchor.entity';
+import { AuditLogEntry } from '../audit/entities/audit-log-entry.entity';
 import { ApiKey } from '../auth/entities/api-key.entity';
 import { OneTimeToken } from '../auth/entities/one-time-token.entity';
 import { RefreshToken } from '../auth/entities/refresh-token.entity';
@@ -23,4 +25,6 @@ export const ENTITIES = [
   Feedback,
   TutorEvent,
   OutboxEvent,
+  AuditLogEntry,
+  AuditAnchor,
 ];
