@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bull';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/http-exception.filter';
 import { CommonModule } from './common/common.module';
@@ -37,6 +38,7 @@ export class AppModule {
         SecurityModule,
         WebModule,
         AuthModule,
+        AuditModule,
         WorkersModule,
         NotificationsModule,
         TutoringModule,

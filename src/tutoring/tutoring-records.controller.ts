@@ -1,5 +1,6 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AuditRead } from '../audit/audit.decorators';
 import { RequirePermission } from '../auth/access.decorators';
 import { ErrorBody } from '../common/error-body';
 import { Page } from '../common/pagination';
@@ -42,6 +43,7 @@ export class TutoringRecordsController {
 
   @Get('students')
   @RequirePermission('tutoring.read')
+  @AuditRead('student')
   @ApiOperation({ summary: 'List students, ordered by externalId' })
   students(@Query() query: StudentListQuery): Promise<Page<Student>> {
     return this.records.listStudents(query);
@@ -49,6 +51,7 @@ export class TutoringRecordsController {
 
   @Get('students/:id')
   @RequirePermission('tutoring.read')
+  @AuditRead('student')
   @ApiNotFoundResponse({ type: ErrorBody })
   student(@Param('id', uuid) id: string): Promise<Student> {
     return this.records.getStudent(id);
@@ -56,6 +59,7 @@ export class TutoringRecordsController {
 
   @Get('sessions')
   @RequirePermission('tutoring.read')
+  @AuditRead('student')
   @ApiOperation({
     summary: 'List sessions, newest scheduled start first; filter by tutor, student, status, time',
   })
@@ -65,6 +69,7 @@ export class TutoringRecordsController {
 
   @Get('sessions/:id')
   @RequirePermission('tutoring.read')
+  @AuditRead('student')
   @ApiNotFoundResponse({ type: ErrorBody })
   session(@Param('id', uuid) id: string): Promise<TutoringSession> {
     return this.records.getSession(id);
@@ -72,6 +77,7 @@ export class TutoringRecordsController {
 
   @Get('feedback')
   @RequirePermission('tutoring.read')
+  @AuditRead('student')
   @ApiOperation({
     summary: 'List feedback, newest first; filter by tutor, session, submission time',
   })
