@@ -1,7 +1,10 @@
 import { Global, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AuditFallbackMiddleware } from './audit-fallback.middleware';
+import { AuditController } from './audit.controller';
+import { AuditPagesController } from './audit-pages.controller';
 import { AuditInterceptor } from './audit.interceptor';
+import { AuditQueryService } from './audit-query.service';
 import { AuditService } from './audit.service';
 
 /**
@@ -11,12 +14,14 @@ import { AuditService } from './audit.service';
  */
 @Global()
 @Module({
+  controllers: [AuditController, AuditPagesController],
   providers: [
     AuditService,
+    AuditQueryService,
     AuditFallbackMiddleware,
     { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
   ],
-  exports: [AuditService],
+  exports: [AuditService, AuditQueryService],
 })
 export class AuditModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
