@@ -46,23 +46,33 @@ export class AccessGuard implements CanActivate {
     const { principal, problem } = await this.authenticator.identify(req, res);
     if (principal) req.principal = principal;
 
-    const cookieAuthenticated = principal?.kind === 'user' && principal.via === 'cookie';
-    if (UNSAFE.has(req.method) && (cookieAuthenticated || (!principal && req.isPage))) {
-      const csrfProblem = this.csrf.problem(req);
-      if (csrfProblem) throw new ForbiddenException(csrfProblem);
+    const needsCsrf =
+      UNSAFE.has(req.method) &&
+      ((principal?.kind === 'user' && principal.via === 'cookie') || (!principal && req.isPage));
+    if (isPublic) {
+      if (needsCsrf) this.checkCsrf(req);
+      return true;
     }
-    if (isPublic) return true;
-    if (!permission)
+    if (!permission) {
       throw new ForbiddenException(
         'This route declares no access rule, so it is closed to everyone',
       );
-    if (!principal)
+    }
+    if (!principal) {
       throw new UnauthorizedException(
         problem ?? 'Sign in, or send an API key in the X-API-Key header',
       );
+    }
     if (!principal.permissions.has(permission)) {
       throw new ForbiddenException(`You do not have the ${permission} permission`);
     }
+    // Bearer and API-key callers carry no ambient credentials, so only cookie sessions need the token.
+    if (needsCsrf && principal.kind === 'user' && principal.via === 'cookie') this.checkCsrf(req);
     return true;
+  }
+
+  private checkCsrf(req: PageRequest): void {
+    const problem = this.csrf.problem(req);
+    if (problem) throw new ForbiddenException(problem);
   }
 }
