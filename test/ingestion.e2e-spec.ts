@@ -415,6 +415,37 @@ describe('ingestion API', () => {
       expect(stored[0].tutor_id).toBe(tutorRow.id);
     });
 
+    it('strips HTML from free text and names on the way in', async () => {
+      const student2 = studentItem({ name: 'Ann <b>Lee</b><script>alert(1)</script>' });
+      await post('students', { items: [student2] }).expect(200);
+      const session = completedSession(tutor.externalId, student2.externalId);
+      await post('sessions', { items: [session] }).expect(200);
+      await post('feedback', {
+        items: [
+          feedbackItem(session.externalId, {
+            submittedAt: iso(new Date()),
+            freeText: 'Loved it <img src=x onerror=alert(1)> & learned 3 < 4',
+          }),
+        ],
+      }).expect(200);
+      const [s] = (
+        await request(t.http)
+          .get(`/api/v1/students?externalId=${student2.externalId}`)
+          .set('X-API-Key', TEST_API_KEY)
+          .expect(200)
+      ).body.items;
+      expect(s.name).toBe('Ann Lee');
+      const [f] = (
+        await request(t.http)
+          .get(
+            `/api/v1/feedback?sessionId=${(await t.dataSource.query('SELECT id FROM sessions WHERE external_id = $1', [session.externalId]))[0].id}`,
+          )
+          .set('X-API-Key', TEST_API_KEY)
+          .expect(200)
+      ).body.items;
+      expect(f.freeText).toBe('Loved it  & learned 3 < 4');
+    });
+
     it('stores tutor events and requires response minutes on message responses', async () => {
       const res = await post('tutor-events', {
         items: [

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { parse } from 'csv-parse/sync';
 import { DataSource } from 'typeorm';
 import { FieldError } from '../common/error-body';
+import { stripHtml } from '../security/plain-text';
 import { Role, ROLES, User } from './entities/user.entity';
 import { OneTimeTokenService } from './one-time-token.service';
 import { normaliseEmail, UsersService } from './users.service';
@@ -160,7 +161,7 @@ export class UserImportService {
     body.forEach((record, i) => {
       const line = i + 2;
       const email = emails[i];
-      const fullName = (record[col('full_name')] ?? '').trim();
+      const fullName = stripHtml(record[col('full_name')] ?? '');
       const roleNames = (record[col('roles')] ?? '')
         .split(/[;|]/)
         .map((r) => r.trim())

@@ -6,6 +6,7 @@ import { Clock } from '../common/clock';
 import { DetailedHttpError } from '../common/error-body';
 import { decodeCursor, Page, toPage } from '../common/pagination';
 import { AppConfig } from '../config/app-config';
+import { stripHtml } from '../security/plain-text';
 import { MailService } from '../notifications/mail.service';
 import { Role, ROLES, User } from './entities/user.entity';
 import { OneTimeTokenService } from './one-time-token.service';
@@ -101,7 +102,7 @@ export class UsersService {
       const user = await m.getRepository(User).save(
         m.getRepository(User).create({
           email,
-          fullName: input.fullName.trim(),
+          fullName: stripHtml(input.fullName),
           roles: unique(input.roles),
           isActive: true,
         }),
@@ -138,8 +139,8 @@ export class UsersService {
 
   async rename(id: string, fullName: string): Promise<User> {
     const user = await this.get(id);
-    await this.repo.update({ id }, { fullName: fullName.trim() });
-    return { ...user, fullName: fullName.trim() };
+    await this.repo.update({ id }, { fullName: stripHtml(fullName) });
+    return { ...user, fullName: stripHtml(fullName) };
   }
 
   /** Emails a single-use reset link (valid 30 minutes) to an active user. */

@@ -14,6 +14,7 @@ import {
   MaxLength,
 } from 'class-validator';
 import { PageQuery } from '../../common/pagination';
+import { PlainText } from '../../security/plain-text';
 import { ROLES } from '../entities/user.entity';
 import type { Role } from '../entities/user.entity';
 import { API_KEY_PERMISSIONS } from '../permissions';
@@ -43,6 +44,7 @@ export class InviteUserDto {
 
   @IsString()
   @Length(1, 200)
+  @PlainText()
   fullName: string;
 
   @IsArray()
@@ -56,6 +58,7 @@ export class UpdateUserDto {
   @IsOptional()
   @IsString()
   @Length(1, 200)
+  @PlainText()
   fullName?: string;
 
   @IsOptional()

@@ -29,6 +29,7 @@ import {
   TUTOR_STATUSES,
   WORK_AGAIN_ANSWERS,
 } from '../tutoring.constants';
+import { PlainText } from '../../security/plain-text';
 import type {
   BehavioralArchetype,
   ImprovementArea,
@@ -59,6 +60,7 @@ export class IngestItem {
 export class TutorItem extends IngestItem {
   @IsString()
   @Length(1, 200)
+  @PlainText()
   name: string;
 
   @IsEmail({}, { message: 'email must be an email address' })
@@ -84,11 +86,13 @@ export class TutorItem extends IngestItem {
   @IsOptional()
   @IsString()
   @MaxLength(100)
+  @PlainText()
   educationLevel?: string;
 
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @PlainText()
   location?: string;
 
   @IsOptional()
@@ -111,6 +115,7 @@ export class TutorItem extends IngestItem {
 export class StudentItem extends IngestItem {
   @IsString()
   @Length(1, 200)
+  @PlainText()
   name: string;
 
   @IsInt()
@@ -126,6 +131,7 @@ export class StudentItem extends IngestItem {
   @IsOptional()
   @IsString()
   @MaxLength(50)
+  @PlainText()
   gradeLevel?: string;
 
   /** Only for students aged 13 and over. */
@@ -268,6 +274,7 @@ export class FeedbackItem extends IngestItem {
   @IsOptional()
   @IsString()
   @MaxLength(2000)
+  @PlainText()
   freeText?: string;
 
   @IsISO8601(

@@ -3,6 +3,7 @@ import { validateSync } from 'class-validator';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { FieldError } from '../../common/error-body';
 import { flattenValidationErrors } from '../../common/validation';
+import { applyPlainText } from '../../security/plain-text';
 
 export type ItemStatus = 'created' | 'updated' | 'unchanged' | 'rejected';
 
@@ -142,7 +143,7 @@ export async function validateItems<T extends { externalId: string }>(
           flattenValidationErrors(errors),
         );
       } else {
-        outcome.accepted.push({ index, item });
+        outcome.accepted.push({ index, item: applyPlainText(item) });
       }
     }
   }
