@@ -1,5 +1,5 @@
 import { Module, OnApplicationBootstrap, Logger } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { ThrottlerModule } from '@nestjs/throttler';
 import Redis from 'ioredis';
@@ -25,6 +25,8 @@ import { UsersService } from './users.service';
 
 @Module({
   imports: [
+    // The authorization-matrix test walks every route through the DiscoveryService.
+    DiscoveryModule,
     NotificationsModule,
     JwtModule.registerAsync({
       inject: [AppConfig],

@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import Handlebars from 'handlebars';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { VIEWS_DIR } from '../common/paths';
 
 type Template = Handlebars.TemplateDelegate<Record<string, unknown>>;
 
 function walk(dir: string): string[] {
+  if (!existsSync(dir)) return [];
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     return statSync(path).isDirectory() ? walk(path) : [path];
