@@ -12,6 +12,7 @@ import type { AppRequest } from './auth/principal';
 import { AppLogger } from './common/app-logger';
 import { toErrorBody } from './common/http-exception.filter';
 import { VIEWS_DIR } from './common/paths';
+import { requestContext } from './common/request-context';
 import { requestId } from './common/request-id.middleware';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
@@ -40,6 +41,7 @@ export async function createApp(
   app.set('trust proxy', 1);
   app.disable('x-powered-by');
   app.use(requestId);
+  app.use(requestContext);
   app.use(securityHeaders(config));
   app.use(cookieParser());
   app.use(express.json({ limit: BODY_LIMIT, strict: false }));

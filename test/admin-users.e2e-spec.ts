@@ -310,6 +310,24 @@ describe('admin: users and API keys', () => {
         .expect(401);
     });
 
+    it('records key creation and revocation with the admin as actor', async () => {
+      const created = await api()
+        .post('/api/v1/admin/api-keys', { name: 'audited', permissions: ['tutoring.read'] })
+        .expect(201);
+      await api().delete(`/api/v1/admin/api-keys/${created.body.id}`).expect(200);
+      const rows = await t.dataSource.query(
+        `SELECT action, actor_type, actor_id FROM audit_log WHERE resource_type = 'api_key' AND resource_id = $1 ORDER BY seq`,
+        [created.body.id],
+      );
+      expect(rows).toEqual([
+        { action: 'api_key.created', actor_type: 'user', actor_id: admin.id },
+        { action: 'api_key.revoked', actor_type: 'user', actor_id: admin.id },
+      ]);
+      expect(
+        JSON.stringify(await t.dataSource.query('SELECT details FROM audit_log')),
+      ).not.toContain(created.body.secret);
+    });
+
     it('refuses to give a key more than tutoring permissions', async () => {
       const res = await api()
         .post('/api/v1/admin/api-keys', { name: 'too much', permissions: ['users.manage'] })

@@ -389,6 +389,56 @@ describe('identity: sign-in, tokens, sessions', () => {
     });
   });
 
+  it('records identity events in the audit log, with ids and never the secrets or emails', async () => {
+    const user = await createUser(t, ['people_ops']);
+    await request(t.http)
+      .post('/api/v1/auth/login')
+      .set('X-Forwarded-For', '192.0.2.140')
+      .send({ email: user.email, password: 'wrong-password-zz' })
+      .expect(401);
+    const tokens = await apiSignIn(t, user.email, user.password, '192.0.2.140');
+    await request(t.http)
+      .post('/api/v1/auth/refresh')
+      .send({ refreshToken: tokens.refreshToken })
+      .expect(200);
+    await request(t.http)
+      .post('/api/v1/auth/refresh')
+      .send({ refreshToken: tokens.refreshToken })
+      .expect(401);
+    await t.app.get(UsersService).setRoles(user.id, ['operations_manager']);
+    const rows: {
+      action: string;
+      outcome: string;
+      actor_type: string;
+      actor_id: string | null;
+      resource_id: string | null;
+      details: object;
+    }[] = await t.dataSource.query(
+      `SELECT action, outcome, actor_type, actor_id, resource_id, details FROM audit_log
+         WHERE resource_id = $1 OR actor_id = $1 ORDER BY seq`,
+      [user.id],
+    );
+    const actions = rows.map((r) => `${r.action}:${r.outcome}`);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'auth.sign_in_failed:failure',
+        'auth.sign_in:success',
+        'auth.refresh_reuse:denied',
+        'user.roles_changed:success',
+      ]),
+    );
+    const signIn = rows.find((r) => r.action === 'auth.sign_in')!;
+    expect(signIn).toMatchObject({ actor_type: 'user', actor_id: user.id });
+    const text = JSON.stringify(rows);
+    expect(text).not.toContain(user.email);
+    expect(text).not.toContain(user.password);
+    expect(text).not.toContain(tokens.refreshToken);
+    expect(rows.find((r) => r.action === 'user.roles_changed')!.details).toEqual({
+      added: ['operations_manager'],
+      removed: ['people_ops'],
+    });
+  });
+
   it('demo passwords are never shown on a page', async () => {
     const page = await request(t.http).get('/login').expect(200);
     expect(page.text).not.toMatch(/password:\s*\S+/i);

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpException, Post, Query, Req, Res } from '@nestjs/common';
+import { SkipAudit } from '../audit/audit.decorators';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AppConfig } from '../config/app-config';
@@ -68,6 +69,7 @@ export class AccountPagesController {
   @Page()
   @Public()
   @SignInRateLimit()
+  @SkipAudit()
   async login(
     @Body() body: LoginFormDto,
     @Req() req: AppRequest,
@@ -97,6 +99,7 @@ export class AccountPagesController {
   @Post('logout')
   @Page()
   @Public()
+  @SkipAudit()
   async logout(@Req() req: AppRequest, @Res() res: Response): Promise<void> {
     const { refresh } = this.cookies.read(req);
     if (refresh) await this.auth.signOut(refresh);
@@ -117,6 +120,7 @@ export class AccountPagesController {
   @Page()
   @Public()
   @ResetRateLimit()
+  @SkipAudit()
   async forgot(@Body() body: FormBody, @Res() res: Response): Promise<void> {
     const email = text(body.email).trim();
     if (/^[^@\s]+@[^@\s]+$/.test(email)) await this.auth.requestPasswordReset(email);
@@ -137,6 +141,7 @@ export class AccountPagesController {
   @Post('reset-password')
   @Page()
   @Public()
+  @SkipAudit()
   resetSubmit(@Body() body: FormBody, @Req() req: AppRequest, @Res() res: Response): Promise<void> {
     return this.submitSetPassword(req, res, 'password_reset', body);
   }
@@ -155,6 +160,7 @@ export class AccountPagesController {
   @Post('set-password')
   @Page()
   @Public()
+  @SkipAudit()
   inviteSubmit(
     @Body() body: FormBody,
     @Req() req: AppRequest,
@@ -179,6 +185,7 @@ export class AccountPagesController {
   @Post('account/password')
   @Page()
   @RequirePermission('self.read')
+  @SkipAudit()
   async change(
     @Body() body: FormBody,
     @Req() req: AppRequest,

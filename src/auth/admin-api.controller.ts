@@ -11,6 +11,7 @@ import {
   Query,
   Req,
 } from '@nestjs/common';
+import { SkipAudit } from '../audit/audit.decorators';
 import { ApiTags } from '@nestjs/swagger';
 import { Page as ListPage } from '../common/pagination';
 import { RequirePermission } from './access.decorators';
@@ -85,6 +86,7 @@ export class AdminApiController {
   /** Creates the user and emails them a link to set their password; admins never set passwords. */
   @Post('users')
   @RequirePermission('users.manage')
+  @SkipAudit()
   async invite(@Body() body: InviteUserDto): Promise<UserView> {
     return userView(await this.users.invite(body));
   }
@@ -97,6 +99,7 @@ export class AdminApiController {
 
   @Patch('users/:id')
   @RequirePermission('users.manage')
+  @SkipAudit()
   async update(@Param('id', uuid) id: string, @Body() body: UpdateUserDto): Promise<UserView> {
     if (body.fullName !== undefined) await this.users.rename(id, body.fullName);
     if (body.roles !== undefined) await this.users.setRoles(id, body.roles);
@@ -106,6 +109,7 @@ export class AdminApiController {
   @Post('users/:id/deactivate')
   @HttpCode(200)
   @RequirePermission('users.manage')
+  @SkipAudit()
   async deactivate(@Param('id', uuid) id: string): Promise<UserView> {
     return userView(await this.users.setActive(id, false));
   }
@@ -113,6 +117,7 @@ export class AdminApiController {
   @Post('users/:id/reactivate')
   @HttpCode(200)
   @RequirePermission('users.manage')
+  @SkipAudit()
   async reactivate(@Param('id', uuid) id: string): Promise<UserView> {
     return userView(await this.users.setActive(id, true));
   }
@@ -130,6 +135,7 @@ export class AdminApiController {
   @Post('users/import')
   @HttpCode(200)
   @RequirePermission('users.manage')
+  @SkipAudit()
   import(@Body() body: ImportUsersDto): Promise<ImportReport> {
     return this.imports.run(body.csv, body.dryRun ?? true);
   }
@@ -137,6 +143,7 @@ export class AdminApiController {
   @Post('users/bulk')
   @HttpCode(200)
   @RequirePermission('users.manage')
+  @SkipAudit()
   bulk(@Body() body: BulkUsersDto): Promise<{ changed: number }> {
     return this.users.bulk(body.userIds, body.action, body.role);
   }
@@ -150,6 +157,7 @@ export class AdminApiController {
   /** The secret is in this answer only; it is stored hashed. */
   @Post('api-keys')
   @RequirePermission('api_keys.manage')
+  @SkipAudit()
   async createKey(@Body() body: CreateApiKeyDto, @Req() req: AppRequest) {
     const { key, secret } = await this.apiKeys.create(
       body.name,
@@ -161,6 +169,7 @@ export class AdminApiController {
 
   @Delete('api-keys/:id')
   @RequirePermission('api_keys.manage')
+  @SkipAudit()
   async revokeKey(@Param('id', uuid) id: string) {
     return apiKeyView(await this.apiKeys.revoke(id));
   }

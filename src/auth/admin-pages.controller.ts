@@ -10,6 +10,7 @@ import {
   Req,
   Res,
 } from '@nestjs/common';
+import { SkipAudit } from '../audit/audit.decorators';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Pages } from '../web/pages.service';
@@ -87,6 +88,7 @@ export class AdminPagesController {
   @Post('users')
   @Page()
   @RequirePermission('users.manage')
+  @SkipAudit()
   async invite(@Body() body: Form, @Req() req: AppRequest, @Res() res: Response): Promise<void> {
     const input = {
       email: text(body.email),
@@ -120,6 +122,7 @@ export class AdminPagesController {
   @Post('users/import')
   @Page()
   @RequirePermission('users.manage')
+  @SkipAudit()
   async import(@Body() body: Form, @Req() req: AppRequest, @Res() res: Response): Promise<void> {
     const csv = typeof body.csv === 'string' ? body.csv : '';
     const dryRun = body.action !== 'import';
@@ -148,6 +151,7 @@ export class AdminPagesController {
   @Post('users/:id')
   @Page()
   @RequirePermission('users.manage')
+  @SkipAudit()
   async update(
     @Param('id', uuid) id: string,
     @Body() body: Form,
@@ -166,6 +170,7 @@ export class AdminPagesController {
   @Post('users/:id/deactivate')
   @Page()
   @RequirePermission('users.manage')
+  @SkipAudit()
   async deactivate(
     @Param('id', uuid) id: string,
     @Req() req: AppRequest,
@@ -182,6 +187,7 @@ export class AdminPagesController {
   @Post('users/:id/reactivate')
   @Page()
   @RequirePermission('users.manage')
+  @SkipAudit()
   async reactivate(@Param('id', uuid) id: string, @Res() res: Response): Promise<void> {
     await this.users.setActive(id, true);
     res.redirect(303, `/admin/users/${id}?notice=reactivated`);
@@ -205,6 +211,7 @@ export class AdminPagesController {
   @Post('api-keys')
   @Page()
   @RequirePermission('api_keys.manage')
+  @SkipAudit()
   async createKey(@Body() body: Form, @Req() req: AppRequest, @Res() res: Response): Promise<void> {
     const permissions = list(body.permissions).filter((p): p is Permission =>
       API_KEY_PERMISSIONS.includes(p as Permission),
@@ -225,6 +232,7 @@ export class AdminPagesController {
   @Post('api-keys/:id/revoke')
   @Page()
   @RequirePermission('api_keys.manage')
+  @SkipAudit()
   async revokeKey(@Param('id', uuid) id: string, @Res() res: Response): Promise<void> {
     await this.apiKeys.revoke(id);
     res.redirect(303, '/admin/api-keys?notice=key-revoked');

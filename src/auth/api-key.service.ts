@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DataSource, IsNull } from 'typeorm';
+import { AUDIT_ACTIONS } from '../audit/audit-actions';
 import { Clock } from '../common/clock';
+import { stripHtml } from '../security/plain-text';
+import { AuditContext, AuthAudit } from './auth-audit';
 import { DetailedHttpError } from '../common/error-body';
 import { AppConfig } from '../config/app-config';
 import { ApiKey } from './entities/api-key.entity';
@@ -29,6 +32,7 @@ export class ApiKeyService {
     config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    private readonly audit: AuthAudit,
   ) {
     this.envDigests = config.API_KEYS.map(digest);
   }
@@ -65,6 +69,7 @@ export class ApiKeyService {
     name: string,
     permissions: Permission[],
     createdByUserId: string,
+    audit?: AuditContext,
   ): Promise<{ key: ApiKey; secret: string }> {
     const outside = permissions.filter((p) => !API_KEY_PERMISSIONS.includes(p));
     if (outside.length || !permissions.length) {
@@ -75,23 +80,45 @@ export class ApiKeyService {
       );
     }
     const secret = `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
-    const key = await this.dataSource.getRepository(ApiKey).save(
-      this.dataSource.getRepository(ApiKey).create({
-        name: name.trim(),
-        prefix: secret.slice(0, 12),
-        keyHash: digest(secret).toString('hex'),
-        permissions: [...new Set(permissions)],
-        createdByUserId,
-      }),
-    );
+    const key = await this.dataSource.transaction(async (m) => {
+      const saved = await m.getRepository(ApiKey).save(
+        m.getRepository(ApiKey).create({
+          name: stripHtml(name),
+          prefix: secret.slice(0, 12),
+          keyHash: digest(secret).toString('hex'),
+          permissions: [...new Set(permissions)],
+          createdByUserId,
+        }),
+      );
+      await this.audit.record(
+        audit,
+        {
+          action: AUDIT_ACTIONS.apiKeyCreated,
+          resourceType: 'api_key',
+          resourceId: saved.id,
+          details: { permissions: saved.permissions },
+        },
+        m,
+      );
+      return saved;
+    });
     return { key, secret };
   }
 
-  async revoke(id: string): Promise<ApiKey> {
+  async revoke(id: string, audit?: AuditContext): Promise<ApiKey> {
     const repo = this.dataSource.getRepository(ApiKey);
     const key = await repo.findOneBy({ id });
     if (!key) throw new DetailedHttpError(404, `No API key with id ${id}`);
-    if (!key.revokedAt) await repo.update({ id }, { revokedAt: this.clock.now() });
+    if (!key.revokedAt) {
+      await this.dataSource.transaction(async (m) => {
+        await m.getRepository(ApiKey).update({ id }, { revokedAt: this.clock.now() });
+        await this.audit.record(
+          audit,
+          { action: AUDIT_ACTIONS.apiKeyRevoked, resourceType: 'api_key', resourceId: id },
+          m,
+        );
+      });
+    }
     return (await repo.findOneBy({ id }))!;
   }
 }

@@ -1,3 +1,4 @@
+import { SkipAudit } from '../audit/audit.decorators';
 import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import { ErrorBody } from '../common/error-body';
@@ -40,6 +41,7 @@ export class AuthApiController {
     type: ErrorBody,
     description: 'Locked for 15 minutes after 5 failures, or rate-limited',
   })
+  @SkipAudit()
   async login(@Body() body: LoginDto, @Req() req: AppRequest): Promise<TokenPairDto> {
     const { tokens } = await this.auth.signIn(body.email, body.password, {
       ip: req.ip ?? '',
@@ -52,6 +54,7 @@ export class AuthApiController {
   @HttpCode(200)
   @Public()
   @ApiOkResponse({ type: TokenPairDto })
+  @SkipAudit()
   async refresh(@Body() body: RefreshDto): Promise<TokenPairDto> {
     const { pair } = await this.auth.refresh(body.refreshToken, 'api');
     return pairBody(pair!);
@@ -60,6 +63,7 @@ export class AuthApiController {
   @Post('auth/logout')
   @HttpCode(204)
   @Public()
+  @SkipAudit()
   async logout(@Body() body: RefreshDto): Promise<void> {
     await this.auth.signOut(body.refreshToken);
   }
@@ -67,6 +71,7 @@ export class AuthApiController {
   @Post('auth/password')
   @HttpCode(204)
   @RequirePermission('self.read')
+  @SkipAudit()
   async changePassword(@Body() body: ChangePasswordDto, @Req() req: AppRequest): Promise<void> {
     const principal = req.principal!;
     if (principal.kind !== 'user') return;
@@ -82,6 +87,7 @@ export class AuthApiController {
   @HttpCode(202)
   @Public()
   @ResetRateLimit()
+  @SkipAudit()
   async requestReset(@Body() body: PasswordResetRequestDto): Promise<{ message: string }> {
     await this.auth.requestPasswordReset(body.email);
     return { message: 'If that address has an account, a reset link is on its way.' };
@@ -90,6 +96,7 @@ export class AuthApiController {
   @Post('auth/password-reset/confirm')
   @HttpCode(204)
   @Public()
+  @SkipAudit()
   async confirmReset(@Body() body: PasswordResetConfirmDto): Promise<void> {
     await this.auth.completeWithToken(body.token, 'password_reset', body.password);
   }

@@ -14,6 +14,7 @@ import { AdminApiController } from './admin-api.controller';
 import { AdminPagesController } from './admin-pages.controller';
 import { ApiKeyService } from './api-key.service';
 import { AuthApiController } from './auth-api.controller';
+import { AuthAudit } from './auth-audit';
 import { AuthService } from './auth.service';
 import { LockoutService } from './lockout.service';
 import { OneTimeTokenService } from './one-time-token.service';
@@ -50,6 +51,7 @@ import { UsersService } from './users.service';
   providers: [
     ApiKeyService,
     AuthService,
+    AuthAudit,
     LockoutService,
     OneTimeTokenService,
     PasswordService,

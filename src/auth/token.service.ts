@@ -27,6 +27,16 @@ export interface TokenPair {
   familyId: string;
 }
 
+/** A refresh token presented a second time: its family has been revoked. */
+export class RefreshReuseError extends UnauthorizedException {
+  constructor(
+    readonly userId: string,
+    readonly familyId: string,
+  ) {
+    super('This refresh token was already used; every session it belonged to has been ended');
+  }
+}
+
 export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
 /** Access tokens (JWT, HS256 pinned, 15 min) and rotating refresh tokens. */
@@ -64,7 +74,8 @@ export class TokenService {
     presented: string,
     channel: 'api' | 'browser',
   ): Promise<{ user: User; pair?: TokenPair; familyId: string }> {
-    type Outcome = { user: User; pair?: TokenPair; familyId: string } | { reusedFamily: string };
+    type Outcome =
+      { user: User; pair?: TokenPair; familyId: string } | { reusedFamily: string; userId: string };
     const outcome = await this.dataSource.transaction(async (manager): Promise<Outcome> => {
       const token = await manager
         .getRepository(RefreshToken)
@@ -86,7 +97,7 @@ export class TokenService {
         ) {
           return { user, familyId: token.familyId };
         }
-        return { reusedFamily: token.familyId };
+        return { reusedFamily: token.familyId, userId: token.userId };
       }
       await manager.update(RefreshToken, { id: token.id }, { usedAt: now });
       return {
@@ -98,9 +109,7 @@ export class TokenService {
     if ('reusedFamily' in outcome) {
       // Outside the transaction above, so the revocation stands although we refuse.
       await this.revokeFamily(outcome.reusedFamily);
-      throw new UnauthorizedException(
-        'This refresh token was already used; every session it belonged to has been ended',
-      );
+      throw new RefreshReuseError(outcome.userId, outcome.reusedFamily);
     }
     return outcome;
   }

@@ -2,7 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { parse } from 'csv-parse/sync';
 import { DataSource } from 'typeorm';
+import { AUDIT_ACTIONS } from '../audit/audit-actions';
 import { FieldError } from '../common/error-body';
+import { AuditContext, AuthAudit } from './auth-audit';
 import { stripHtml } from '../security/plain-text';
 import { Role, ROLES, User } from './entities/user.entity';
 import { OneTimeTokenService } from './one-time-token.service';
@@ -47,9 +49,10 @@ export class UserImportService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly users: UsersService,
     private readonly oneTimeTokens: OneTimeTokenService,
+    private readonly audit: AuthAudit,
   ) {}
 
-  async run(csv: string, dryRun: boolean): Promise<ImportReport> {
+  async run(csv: string, dryRun: boolean, audit?: AuditContext): Promise<ImportReport> {
     const { rows, errors } = await this.check(csv);
     const report: ImportReport = {
       dryRun,
@@ -72,6 +75,14 @@ export class UserImportService {
       const invites: { user: User; token: string }[] = [];
       for (const user of saved)
         invites.push({ user, token: await this.oneTimeTokens.issue(user.id, 'invite', m) });
+      await this.audit.record(
+        audit,
+        {
+          action: AUDIT_ACTIONS.userCreated,
+          details: { via: 'csv_import', count: saved.length, userIds: saved.map((u) => u.id) },
+        },
+        m,
+      );
       return invites;
     });
     report.created = created.length;

@@ -2,7 +2,9 @@ import { ConflictException, Injectable, Logger, NotFoundException } from '@nestj
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { AUDIT_ACTIONS } from '../audit/audit-actions';
 import { Clock } from '../common/clock';
+import { AuditContext, AuthAudit } from './auth-audit';
 import { DetailedHttpError } from '../common/error-body';
 import { decodeCursor, Page, toPage } from '../common/pagination';
 import { AppConfig } from '../config/app-config';
@@ -42,6 +44,7 @@ export class UsersService {
     private readonly mail: MailService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly audit: AuthAudit,
   ) {}
 
   private get repo() {
@@ -93,7 +96,7 @@ export class UsersService {
    * Creates a user without a password and emails a single-use link to set one.
    * Admins never choose other people's passwords.
    */
-  async invite(input: NewUser, manager?: EntityManager): Promise<User> {
+  async invite(input: NewUser, audit?: AuditContext): Promise<User> {
     const run = async (m: EntityManager) => {
       const email = normaliseEmail(input.email);
       if (await m.getRepository(User).findOneBy({ email })) {
@@ -108,14 +111,29 @@ export class UsersService {
         }),
       );
       const token = await this.oneTimeTokens.issue(user.id, 'invite', m);
+      await this.audit.record(
+        audit,
+        {
+          action: AUDIT_ACTIONS.userCreated,
+          resourceId: user.id,
+          changedFields: ['email', 'fullName', 'roles'],
+          details: { roles: user.roles, via: 'invite' },
+        },
+        m,
+      );
       return { user, token };
     };
-    const { user, token } = manager ? await run(manager) : await this.dataSource.transaction(run);
+    const { user, token } = await this.dataSource.transaction(run);
     await this.sendLink(user, 'invite', token);
     return user;
   }
 
-  async setRoles(id: string, roles: Role[], manager?: EntityManager): Promise<User> {
+  async setRoles(
+    id: string,
+    roles: Role[],
+    manager?: EntityManager,
+    audit?: AuditContext,
+  ): Promise<User> {
     return this.inTransaction(manager, async (m) => {
       const user = await this.lockUser(m, id);
       const next = unique(roles);
@@ -123,16 +141,43 @@ export class UsersService {
         await this.assertNotLastAdmin(m, user.id);
       if (sameSet(user.roles, next)) return user;
       await this.endSessions(m, user, { roles: next });
+      await this.audit.record(
+        audit,
+        {
+          action: AUDIT_ACTIONS.rolesChanged,
+          resourceId: user.id,
+          changedFields: ['roles'],
+          details: {
+            added: next.filter((r) => !user.roles.includes(r)),
+            removed: user.roles.filter((r) => !next.includes(r)),
+          },
+        },
+        m,
+      );
       return m.getRepository(User).findOneByOrFail({ id });
     });
   }
 
-  async setActive(id: string, active: boolean, manager?: EntityManager): Promise<User> {
+  async setActive(
+    id: string,
+    active: boolean,
+    manager?: EntityManager,
+    audit?: AuditContext,
+  ): Promise<User> {
     return this.inTransaction(manager, async (m) => {
       const user = await this.lockUser(m, id);
       if (user.isActive === active) return user;
       if (!active && user.roles.includes('admin')) await this.assertNotLastAdmin(m, user.id);
       await this.endSessions(m, user, { isActive: active });
+      await this.audit.record(
+        audit,
+        {
+          action: active ? AUDIT_ACTIONS.userReactivated : AUDIT_ACTIONS.userDeactivated,
+          resourceId: user.id,
+          changedFields: ['isActive'],
+        },
+        m,
+      );
       return m.getRepository(User).findOneByOrFail({ id });
     });
   }
@@ -278,6 +323,7 @@ export class UsersService {
     userIds: string[],
     action: 'add_role' | 'remove_role' | 'deactivate',
     role?: Role,
+    audit?: AuditContext,
   ): Promise<{ changed: number }> {
     if (action !== 'deactivate' && !role) {
       throw new DetailedHttpError(400, `role is required for ${action}`, [
@@ -300,12 +346,12 @@ export class UsersService {
         const user = await this.lockUser(m, id);
         if (action === 'deactivate') {
           if (!user.isActive) continue;
-          await this.setActive(id, false, m);
+          await this.setActive(id, false, m, audit);
         } else {
           const next =
             action === 'add_role' ? [...user.roles, role!] : user.roles.filter((r) => r !== role);
           if (sameSet(user.roles, unique(next))) continue;
-          await this.setRoles(id, next, m);
+          await this.setRoles(id, next, m, audit);
         }
         changed++;
       }
