@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, VARIABLES } from './app-config';
 
@@ -74,5 +75,18 @@ describe('.env.example', () => {
         expect({ name, written }).toEqual({ name, written: String(value) });
       }
     }
+  });
+});
+
+describe('NAME_FILE secrets', () => {
+  it('reads a variable from the file named by NAME_FILE, trimmed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tm-secret-'));
+    writeFileSync(join(dir, 'jwt'), `${'s'.repeat(40)}\n`);
+    const config = loadConfig({ JWT_SECRET_FILE: join(dir, 'jwt') });
+    expect(config.JWT_SECRET).toBe('s'.repeat(40));
+    // an explicit value wins over the file
+    expect(
+      loadConfig({ JWT_SECRET_FILE: join(dir, 'jwt'), JWT_SECRET: 'x'.repeat(40) }).JWT_SECRET,
+    ).toBe('x'.repeat(40));
   });
 });
