@@ -31,6 +31,17 @@ export class FieldCipher {
     this.indexKey = Buffer.from(config.BLIND_INDEX_KEY, 'base64');
   }
 
+  /** Id of the key that encrypts (the first of ENCRYPTION_KEYS). */
+  get activeKeyId(): string {
+    return this.activeKid;
+  }
+
+  /** Whether `value` has the shape of an encrypted value (`enc1:<kid>:<iv>:<tag>:<ciphertext>`). */
+  isEncrypted(value: string): boolean {
+    const parts = value.split(':');
+    return parts.length === 5 && parts[0] === PREFIX && parts[1] !== '';
+  }
+
   encrypt(plaintext: string): string {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.activeKid)!, iv);
