@@ -1,4 +1,6 @@
 import { AppConfig } from '../src/config/app-config';
+import { FieldCipher } from '../src/security/field-cipher';
+import { StudentsService } from '../src/tutoring/students.service';
 import { loadDemoDataIfEmpty } from '../src/tutoring/synthetic/demo-data';
 import {
   SimulationRefusedError,
@@ -18,6 +20,7 @@ describe('synthetic data generator (database)', () => {
   let t: TestApp;
   let expected: SyntheticDataset;
   let summary: SyntheticLoadSummary;
+  let cipher: FieldCipher;
   const count = async (table: string, where = 'true') =>
     Number(
       (await t.dataSource.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`))[0].n,
@@ -25,8 +28,12 @@ describe('synthetic data generator (database)', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
+    cipher = t.app.get(FieldCipher);
     expected = generateSyntheticDataset(OPTIONS);
-    summary = await new SyntheticDataService(t.dataSource).load({ ...OPTIONS, nodeEnv: 'test' });
+    summary = await new SyntheticDataService(t.dataSource, cipher).load({
+      ...OPTIONS,
+      nodeEnv: 'test',
+    });
   });
   afterAll(() => t.close());
 
@@ -169,13 +176,36 @@ describe('synthetic data generator (database)', () => {
     expect(
       await count('students', `NOT (${under13}) AND parent_consent_status <> 'not_required'`),
     ).toBe(0);
+    // Student emails are encrypted at rest: decrypt to check them.
+    const emails: { email: string | null; parent_email: string | null }[] =
+      await t.dataSource.query('SELECT email, parent_email FROM students');
+    const plain = emails
+      .flatMap((r) => [r.email, r.parent_email])
+      .filter((e): e is string => e !== null);
+    expect(plain.length).toBeGreaterThan(0);
+    expect(plain.every((e) => /^enc1:/.test(e))).toBe(true);
     expect(
-      await count(
-        'students',
-        `email NOT LIKE '%@example.invalid' OR parent_email NOT LIKE '%@example.invalid'`,
-      ),
-    ).toBe(0);
+      plain.map((e) => cipher.decrypt(e)).filter((e) => !e.endsWith('@example.invalid')),
+    ).toEqual([]);
     expect(await count('tutors', `email NOT LIKE '%@example.invalid'`)).toBe(0);
+  });
+
+  it('encrypts students’ personal data and feedback comments, with their keyed hashes', async () => {
+    const students = await t.app
+      .get(StudentsService)
+      .findByParentEmail(expected.students.find((s) => s.parentEmail)!.parentEmail!);
+    expect(students.length).toBeGreaterThan(0);
+    const byId = new Map(expected.students.map((s) => [s.externalId, s]));
+    for (const s of students) expect(s.name).toBe(byId.get(s.externalId)!.name);
+    const comments: { free_text: string; free_text_hash: string }[] = await t.dataSource.query(
+      'SELECT free_text, free_text_hash FROM student_feedback WHERE free_text IS NOT NULL',
+    );
+    expect(comments.length).toBe(expected.feedback.filter((f) => f.freeText !== null).length);
+    expect(comments.every((c) => /^enc1:dev1:/.test(c.free_text) && c.free_text_hash)).toBe(true);
+    expect(new Set(comments.map((c) => cipher.decrypt(c.free_text)))).toEqual(
+      new Set(expected.feedback.filter((f) => f.freeText !== null).map((f) => f.freeText)),
+    );
+    expect(await count('students', 'name_hash IS NULL')).toBe(0);
   });
 
   it('writes tutor events and no outbox events', async () => {
@@ -188,7 +218,7 @@ describe('synthetic data generator (database)', () => {
   });
 
   it('is harmless to run again with the same options', async () => {
-    const again = await new SyntheticDataService(t.dataSource).load({
+    const again = await new SyntheticDataService(t.dataSource, cipher).load({
       ...OPTIONS,
       nodeEnv: 'test',
     });
@@ -204,7 +234,7 @@ describe('synthetic data generator (database)', () => {
   });
 
   it('refuses to simulate in production', async () => {
-    const service = new SyntheticDataService(t.dataSource);
+    const service = new SyntheticDataService(t.dataSource, cipher);
     await expect(service.load({ ...OPTIONS, nodeEnv: 'production' })).rejects.toThrow(
       SimulationRefusedError,
     );
@@ -225,7 +255,7 @@ describe('synthetic data generator (database)', () => {
   it('refuses an end date in the future', async () => {
     const tomorrow = new Date(Date.now() + 86_400_000);
     await expect(
-      new SyntheticDataService(t.dataSource).load({
+      new SyntheticDataService(t.dataSource, cipher).load({
         ...OPTIONS,
         endDate: tomorrow,
         nodeEnv: 'test',

@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 import 'dotenv/config';
 import { DataSource } from 'typeorm';
+import { ConfigError, loadConfig } from '../config/app-config';
 import { dataSourceOptions } from '../database/data-source-options';
 import { runMigrationsLocked } from '../database/migrate';
+import { FieldCipher } from '../security/field-cipher';
 import {
   SimulationRefusedError,
   SyntheticDataService,
@@ -157,12 +159,22 @@ async function main(): Promise<number> {
     return 1;
   }
 
+  // Personal data is encrypted with the app's keys (ENCRYPTION_KEYS, BLIND_INDEX_KEY).
+  let cipher: FieldCipher;
+  try {
+    cipher = new FieldCipher(loadConfig(process.env));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`seed: ${error.message}`);
+    return 1;
+  }
+
   const started = Date.now();
   const dataSource = await new DataSource(dataSourceOptions(url)).initialize();
   try {
     const applied = await runMigrationsLocked(dataSource);
     if (applied.length) console.log(`applied migrations: ${applied.join(', ')}`);
-    const summary = await new SyntheticDataService(dataSource).load({
+    const summary = await new SyntheticDataService(dataSource, cipher).load({
       tutors: args.tutors,
       days: args.days,
       seed: args.seed,

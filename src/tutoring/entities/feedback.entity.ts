@@ -1,4 +1,6 @@
 import {
+  BeforeInsert,
+  BeforeUpdate,
   Column,
   CreateDateColumn,
   Entity,
@@ -8,12 +10,17 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
+import { encrypted, registeredFieldCipher } from '../../database/encrypted-column';
+import { feedbackTextHash } from '../personal-data';
 import type { ImprovementArea, WorkAgainAnswer } from '../tutoring.constants';
 import { Student } from './student.entity';
 import { Tutor } from './tutor.entity';
 import { TutoringSession } from './tutoring-session.entity';
 
-/** A student's feedback on one session (at most one per session). */
+/**
+ * A student's feedback on one session (at most one per session). The comment
+ * is encrypted at rest (see ../personal-data.ts); the entity holds plaintext.
+ */
 @Entity('student_feedback')
 @Index('idx_feedback_tutor_submitted', ['tutorId', 'submittedAt'])
 @Index('idx_feedback_low_rating', ['overallRating', 'submittedAt'], {
@@ -78,8 +85,12 @@ export class Feedback {
   @Column({ type: 'text', array: true, default: () => "'{}'" })
   improvementAreas: ImprovementArea[];
 
-  @Column({ type: 'text', nullable: true })
+  @Column({ type: 'text', nullable: true, transformer: encrypted })
   freeText: string | null;
+
+  /** Keyed hash of the comment, so a bulk upsert sees an unchanged one; never selected. */
+  @Column({ type: 'varchar', length: 64, nullable: true, select: false })
+  freeTextHash?: string | null;
 
   @Column({ type: 'timestamptz' })
   submittedAt: Date;
@@ -89,4 +100,12 @@ export class Feedback {
 
   @UpdateDateColumn({ type: 'timestamptz' })
   updatedAt: Date;
+
+  @BeforeInsert()
+  @BeforeUpdate()
+  protected hashPersonalData(): void {
+    if (this.freeText === undefined) return;
+    this.freeTextHash =
+      this.freeText === null ? null : feedbackTextHash(registeredFieldCipher(), this.freeText);
+  }
 }

@@ -9,6 +9,13 @@ export interface BulkColumn {
   select?: (ref: string) => string;
   /** Written on insert only; never compared or overwritten (e.g. server-computed values). */
   insertOnly?: boolean;
+  /**
+   * Another column of the batch that stands for this one when comparing with
+   * the stored row: an encrypted column differs on every write, so its keyed
+   * hash is compared instead. This column is then rewritten only when that
+   * one changed.
+   */
+  compareBy?: string;
 }
 
 /** A text[] column travels as one JSON array string per row (unnest would flatten 2-D arrays). */
@@ -27,7 +34,8 @@ export interface StoredOutcome {
  * Inserts or updates rows by external_id in one statement: the whole batch is
  * passed as one array per column (so any row count fits in a handful of
  * parameters). Rows whose values are all equal to the stored ones are left
- * untouched and reported as unchanged.
+ * untouched and reported as unchanged; encrypted columns are compared through
+ * their keyed hash (`compareBy`).
  */
 export async function bulkUpsert(
   manager: EntityManager,
@@ -45,17 +53,24 @@ export async function bulkUpsert(
   const selects = columns
     .map((c) => (c.select ? c.select(`u.${c.name}`) : `u.${c.name}`))
     .join(', ');
-  const updatable = columns
-    .slice(1)
-    .filter((c) => !c.insertOnly)
-    .map((c) => c.name);
-  const set = updatable.map((n) => `${n} = EXCLUDED.${n}`);
+  const updatable = columns.slice(1).filter((c) => !c.insertOnly);
+  for (const c of updatable) {
+    if (c.compareBy && !updatable.some((o) => o.name === c.compareBy && !o.compareBy)) {
+      throw new Error(`${c.name} is compared by ${c.compareBy}, which is not an updatable column`);
+    }
+  }
+  const set = updatable.map((c) =>
+    c.compareBy
+      ? `${c.name} = CASE WHEN ${table}.${c.compareBy} IS DISTINCT FROM EXCLUDED.${c.compareBy} THEN EXCLUDED.${c.name} ELSE ${table}.${c.name} END`
+      : `${c.name} = EXCLUDED.${c.name}`,
+  );
   if (options.touchUpdatedAt) set.push('updated_at = now()');
+  const compared = updatable.filter((c) => !c.compareBy).map((c) => c.name);
   const sql = `
     INSERT INTO ${table} (${names.join(', ')})
     SELECT ${selects} FROM unnest(${unnest}) AS u(${names.join(', ')})
     ON CONFLICT (external_id) DO UPDATE SET ${set.join(', ')}
-    WHERE (${updatable.map((n) => `${table}.${n}`).join(', ')}) IS DISTINCT FROM (${updatable
+    WHERE (${compared.map((n) => `${table}.${n}`).join(', ')}) IS DISTINCT FROM (${compared
       .map((n) => `EXCLUDED.${n}`)
       .join(', ')})
     RETURNING id, external_id, (xmax = 0) AS inserted`;

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../../common/clock';
 import { FieldError } from '../../common/error-body';
+import { FieldCipher } from '../../security/field-cipher';
 import { OutboxService } from '../../workers/outbox.service';
 import {
   FeedbackItem,
@@ -13,7 +14,8 @@ import {
 } from '../dto/ingest-items.dto';
 import { COPPA_AGE, MAX_SCHEDULE_AHEAD_DAYS, SessionStatus } from '../tutoring.constants';
 import { ageOn } from '../student-age';
-import { BatchOutcome, BatchResult, validateItems } from './batch';
+import { sealFeedbackText, sealStudent } from '../personal-data';
+import { BatchOutcome, BatchResult, mapInChunks, validateItems } from './batch';
 import { bulkUpsert, idsByExternalId, StoredOutcome, textArrayColumn } from './bulk-upsert';
 import { planSessionNumbers, renumberPairs } from './session-numbering';
 
@@ -36,6 +38,7 @@ export class IngestionService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly outbox: OutboxService,
     private readonly clock: Clock,
+    private readonly cipher: FieldCipher,
   ) {}
 
   async ingestTutors(items: unknown[]): Promise<BatchResult> {
@@ -117,30 +120,45 @@ export class IngestionService {
       }
       return undefined;
     });
+    // Personal data is encrypted before the transaction opens, in chunks.
+    const rows = await mapInChunks(batch.accepted, ({ item: s }) => {
+      const sealed = sealStudent(this.cipher, {
+        name: s.name.trim(),
+        email: s.email ? lower(s.email) : null,
+        parentEmail: s.parentEmail ? lower(s.parentEmail) : null,
+      });
+      return [
+        s.externalId,
+        sealed.name,
+        sealed.nameHash,
+        s.birthYear,
+        s.birthMonth,
+        s.gradeLevel ?? null,
+        sealed.email,
+        sealed.emailIndex,
+        JSON.stringify(s.subjectsInterested ?? []),
+        sealed.parentEmail,
+        sealed.parentEmailIndex,
+      ];
+    });
     return this.dataSource.transaction(async (manager) => {
       const stored = await bulkUpsert(
         manager,
         'students',
         [
           { name: 'external_id', type: 'varchar' },
-          { name: 'name', type: 'varchar' },
+          { name: 'name', type: 'text', compareBy: 'name_hash' },
+          { name: 'name_hash', type: 'varchar' },
           { name: 'birth_year', type: 'smallint' },
           { name: 'birth_month', type: 'smallint' },
           { name: 'grade_level', type: 'varchar' },
-          { name: 'email', type: 'varchar' },
+          { name: 'email', type: 'text', compareBy: 'email_index' },
+          { name: 'email_index', type: 'varchar' },
           textArrayColumn('subjects_interested'),
-          { name: 'parent_email', type: 'varchar' },
+          { name: 'parent_email', type: 'text', compareBy: 'parent_email_index' },
+          { name: 'parent_email_index', type: 'varchar' },
         ],
-        batch.accepted.map(({ item: s }) => [
-          s.externalId,
-          s.name.trim(),
-          s.birthYear,
-          s.birthMonth,
-          s.gradeLevel ?? null,
-          s.email ? lower(s.email) : null,
-          JSON.stringify(s.subjectsInterested ?? []),
-          s.parentEmail ? lower(s.parentEmail) : null,
-        ]),
+        rows,
         { touchUpdatedAt: true },
       );
       // A child newly known to be under 13 waits for parental consent.
@@ -300,6 +318,28 @@ export class IngestionService {
         claimed.set(session.id, f.externalId);
         return undefined;
       });
+      const rows = await mapInChunks(batch.accepted, ({ item: f }) => {
+        const s = sessions.get(f.sessionExternalId)!;
+        const comment = sealFeedbackText(this.cipher, f.freeText?.trim() || null);
+        return [
+          f.externalId,
+          s.id,
+          s.student_id,
+          s.tutor_id,
+          f.overallRating,
+          f.subjectKnowledgeRating ?? null,
+          f.communicationRating ?? null,
+          f.patienceRating ?? null,
+          f.engagementRating ?? null,
+          f.helpfulnessRating ?? null,
+          f.wouldRecommend ?? null,
+          f.workAgain ?? null,
+          JSON.stringify(f.improvementAreas ?? []),
+          comment.freeText,
+          comment.freeTextHash,
+          f.submittedAt,
+        ];
+      });
       const stored = await bulkUpsert(
         manager,
         'student_feedback',
@@ -317,29 +357,11 @@ export class IngestionService {
           { name: 'would_recommend', type: 'boolean' },
           { name: 'work_again', type: 'varchar' },
           textArrayColumn('improvement_areas'),
-          { name: 'free_text', type: 'text' },
+          { name: 'free_text', type: 'text', compareBy: 'free_text_hash' },
+          { name: 'free_text_hash', type: 'varchar' },
           { name: 'submitted_at', type: 'timestamptz' },
         ],
-        batch.accepted.map(({ item: f }) => {
-          const s = sessions.get(f.sessionExternalId)!;
-          return [
-            f.externalId,
-            s.id,
-            s.student_id,
-            s.tutor_id,
-            f.overallRating,
-            f.subjectKnowledgeRating ?? null,
-            f.communicationRating ?? null,
-            f.patienceRating ?? null,
-            f.engagementRating ?? null,
-            f.helpfulnessRating ?? null,
-            f.wouldRecommend ?? null,
-            f.workAgain ?? null,
-            JSON.stringify(f.improvementAreas ?? []),
-            f.freeText?.trim() || null,
-            f.submittedAt,
-          ];
-        }),
+        rows,
         { touchUpdatedAt: true },
       );
       const byExternal = new Map(

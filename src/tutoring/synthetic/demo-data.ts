@@ -1,6 +1,7 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
+import { FieldCipher } from '../../security/field-cipher';
 import type { SyntheticOptions } from './synthetic-generator';
 import { SYNTHETIC_PARAMETERS } from './synthetic-parameters';
 import { assertSimulationAllowed, SyntheticDataService } from './synthetic-data.service';
@@ -33,7 +34,7 @@ export async function loadDemoDataIfEmpty(
   const tutors = options.tutors ?? defaults.tutors;
   const days = options.days ?? defaults.days;
   logger.log(`empty database: loading demo data (${tutors} tutors, ${days} days)…`);
-  const summary = await new SyntheticDataService(dataSource).load({
+  const summary = await new SyntheticDataService(dataSource, app.get(FieldCipher)).load({
     ...options,
     nodeEnv: config.NODE_ENV,
     progress: options.progress ?? true,

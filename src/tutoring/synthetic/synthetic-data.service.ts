@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Presets, SingleBar } from 'cli-progress';
 import { DataSource, QueryRunner } from 'typeorm';
+import { FieldCipher } from '../../security/field-cipher';
 import { BulkColumn, textArrayColumn } from '../ingestion/bulk-upsert';
+import { sealFeedbackText, sealStudent } from '../personal-data';
 import {
   SyntheticFeedback,
   SyntheticGenerator,
@@ -105,7 +107,8 @@ interface Insert<T> {
   /** Target column names and the SELECT expression for each. */
   output: [string, string][];
   joins?: string;
-  row: (item: T) => unknown[];
+  /** Personal data is encrypted here, with `cipher`. */
+  row: (item: T, cipher: FieldCipher) => unknown[];
 }
 
 const col = (name: string, type: string): BulkColumn => ({ name, type });
@@ -153,33 +156,51 @@ const STUDENTS: Insert<SyntheticStudent> = {
   table: 'students',
   input: [
     col('external_id', 'varchar'),
-    col('name', 'varchar'),
+    col('name', 'text'),
+    col('name_hash', 'varchar'),
     col('birth_year', 'smallint'),
     col('birth_month', 'smallint'),
     col('grade_level', 'varchar'),
-    col('email', 'varchar'),
+    col('email', 'text'),
+    col('email_index', 'varchar'),
     col('subjects_interested', 'text'),
-    col('parent_email', 'varchar'),
+    col('parent_email', 'text'),
+    col('parent_email_index', 'varchar'),
     col('parent_consent_status', 'varchar'),
     col('parent_consent_at', 'timestamptz'),
   ],
   output: [
-    ...direct(['external_id', 'name', 'birth_year', 'birth_month', 'grade_level', 'email']),
+    ...direct([
+      'external_id',
+      'name',
+      'name_hash',
+      'birth_year',
+      'birth_month',
+      'grade_level',
+      'email',
+      'email_index',
+    ]),
     ['subjects_interested', textArrayColumn('x').select!('u.subjects_interested')],
-    ...direct(['parent_email', 'parent_consent_status', 'parent_consent_at']),
+    ...direct(['parent_email', 'parent_email_index', 'parent_consent_status', 'parent_consent_at']),
   ],
-  row: (s) => [
-    s.externalId,
-    s.name,
-    s.birthYear,
-    s.birthMonth,
-    s.gradeLevel,
-    s.email,
-    JSON.stringify(s.subjectsInterested),
-    s.parentEmail,
-    s.parentConsentStatus,
-    s.parentConsentAt,
-  ],
+  row: (s, cipher) => {
+    const sealed = sealStudent(cipher, s);
+    return [
+      s.externalId,
+      sealed.name,
+      sealed.nameHash,
+      s.birthYear,
+      s.birthMonth,
+      s.gradeLevel,
+      sealed.email,
+      sealed.emailIndex,
+      JSON.stringify(s.subjectsInterested),
+      sealed.parentEmail,
+      sealed.parentEmailIndex,
+      s.parentConsentStatus,
+      s.parentConsentAt,
+    ];
+  },
 };
 
 const SESSIONS: Insert<SyntheticSession> = {
@@ -256,6 +277,7 @@ const FEEDBACK: Insert<SyntheticFeedback> = {
     col('work_again', 'varchar'),
     col('improvement_areas', 'text'),
     col('free_text', 'text'),
+    col('free_text_hash', 'varchar'),
     col('submitted_at', 'timestamptz'),
   ],
   output: [
@@ -274,25 +296,29 @@ const FEEDBACK: Insert<SyntheticFeedback> = {
       'work_again',
     ]),
     ['improvement_areas', textArrayColumn('x').select!('u.improvement_areas')],
-    ...direct(['free_text', 'submitted_at']),
+    ...direct(['free_text', 'free_text_hash', 'submitted_at']),
   ],
   // Feedback only ever attaches to a session that took place.
   joins: "JOIN sessions s ON s.external_id = u.session_external_id AND s.status = 'completed'",
-  row: (f) => [
-    f.externalId,
-    f.sessionExternalId,
-    f.overallRating,
-    f.subjectKnowledgeRating,
-    f.communicationRating,
-    f.patienceRating,
-    f.engagementRating,
-    f.helpfulnessRating,
-    f.wouldRecommend,
-    f.workAgain,
-    JSON.stringify(f.improvementAreas),
-    f.freeText,
-    f.submittedAt,
-  ],
+  row: (f, cipher) => {
+    const comment = sealFeedbackText(cipher, f.freeText);
+    return [
+      f.externalId,
+      f.sessionExternalId,
+      f.overallRating,
+      f.subjectKnowledgeRating,
+      f.communicationRating,
+      f.patienceRating,
+      f.engagementRating,
+      f.helpfulnessRating,
+      f.wouldRecommend,
+      f.workAgain,
+      JSON.stringify(f.improvementAreas),
+      comment.freeText,
+      comment.freeTextHash,
+      f.submittedAt,
+    ];
+  },
 };
 
 const TUTOR_EVENTS: Insert<SyntheticTutorEvent> = {
@@ -331,11 +357,16 @@ function insertSql<T>(spec: Insert<T>): string {
 }
 
 /** Writes rows in statements of CHUNK_ROWS; returns how many were inserted. */
-async function insertAll<T>(runner: QueryRunner, spec: Insert<T>, items: T[]): Promise<number> {
+async function insertAll<T>(
+  runner: QueryRunner,
+  cipher: FieldCipher,
+  spec: Insert<T>,
+  items: T[],
+): Promise<number> {
   const sql = insertSql(spec);
   let inserted = 0;
   for (let from = 0; from < items.length; from += CHUNK_ROWS) {
-    const rows = items.slice(from, from + CHUNK_ROWS).map(spec.row);
+    const rows = items.slice(from, from + CHUNK_ROWS).map((item) => spec.row(item, cipher));
     const params = spec.input.map((_, i) => rows.map((r) => r[i]));
     const result = await runner.query(sql, params, true);
     inserted += result.affected ?? 0;
@@ -347,11 +378,15 @@ async function insertAll<T>(runner: QueryRunner, spec: Insert<T>, items: T[]): P
  * Writes the synthetic data set (DOMAIN.md §7.7) into the database in bulk:
  * multi-row INSERTs of up to 5,000 rows, a few groups of tutors at a time. It
  * writes no outbox events: the nightly batch jobs compute metrics from the
- * history. Refused in production.
+ * history. Personal data is encrypted with `cipher` (the app's FieldCipher, or
+ * one built from the same configuration by the seed CLI). Refused in production.
  */
 @Injectable()
 export class SyntheticDataService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly cipher: FieldCipher,
+  ) {}
 
   async load(options: SyntheticLoadOptions): Promise<SyntheticLoadSummary> {
     assertSimulationAllowed(options.nodeEnv);
@@ -363,7 +398,9 @@ export class SyntheticDataService {
 
     const tutors = generator.tutors;
     generated.tutors = tutors.length;
-    inserted.tutors = await this.inTransaction((runner) => insertAll(runner, TUTORS, tutors));
+    inserted.tutors = await this.inTransaction((runner) =>
+      insertAll(runner, this.cipher, TUTORS, tutors),
+    );
 
     const bar = options.progress
       ? new SingleBar(
@@ -439,21 +476,25 @@ export class SyntheticDataService {
       tutors: 0,
       students: await insertAll(
         runner,
+        this.cipher,
         STUDENTS,
         group.flatMap((b) => b.students),
       ),
       sessions: await insertAll(
         runner,
+        this.cipher,
         SESSIONS,
         group.flatMap((b) => b.sessions),
       ),
       feedback: await insertAll(
         runner,
+        this.cipher,
         FEEDBACK,
         group.flatMap((b) => b.feedback),
       ),
       tutorEvents: await insertAll(
         runner,
+        this.cipher,
         TUTOR_EVENTS,
         group.flatMap((b) => b.events),
       ),
