@@ -11,10 +11,12 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { NotificationsModule } from './notifications/notifications.module';
+import { PerformanceModule } from './performance/performance.module';
 import { SecurityModule } from './security/security.module';
+import { SimulationModule } from './tutoring/synthetic/simulation.module';
 import { TutoringModule } from './tutoring/tutoring.module';
 import { WebModule } from './web/web.module';
-import { DEFAULT_JOB_OPTIONS } from './workers/queues';
+import { bullRootOptions } from './workers/queues';
 import { WorkersModule } from './workers/workers.module';
 
 @Module({})
@@ -29,11 +31,7 @@ export class AppModule {
         DatabaseModule,
         BullModule.forRootAsync({
           inject: [AppConfig],
-          useFactory: (c: AppConfig) => ({
-            redis: c.REDIS_URL,
-            prefix: c.QUEUE_PREFIX,
-            defaultJobOptions: DEFAULT_JOB_OPTIONS,
-          }),
+          useFactory: bullRootOptions,
         }),
         SecurityModule,
         WebModule,
@@ -42,6 +40,8 @@ export class AppModule {
         WorkersModule,
         NotificationsModule,
         TutoringModule,
+        SimulationModule,
+        PerformanceModule,
         MonitoringModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],

@@ -11,6 +11,8 @@ import {
   Max,
   Min,
   MinLength,
+  ValidateBy,
+  ValidationOptions,
   validateSync,
 } from 'class-validator';
 import { readFileSync } from 'node:fs';
@@ -42,6 +44,37 @@ const toList = ({ value }: { value: unknown }) =>
           .split(',')
           .map((s) => s.trim())
           .filter(Boolean);
+
+/** A 5-field cron expression of numbers, `*`, ranges, steps and lists: "30 0 * * *". */
+const CRON_FIELD = String.raw`(\*|\d{1,2}(-\d{1,2})?)(\/\d{1,2})?`;
+const CRON = new RegExp(`^${CRON_FIELD}(,${CRON_FIELD})*(\\s+${CRON_FIELD}(,${CRON_FIELD})*){4}$`);
+const IsCron = () =>
+  Matches(CRON, {
+    message: ({ property }) =>
+      `${property} must be a 5-field cron expression (minute hour day month weekday), e.g. "0 0 * * *"`,
+  });
+
+/** An IANA time zone name the runtime knows, e.g. UTC or America/New_York. */
+function IsTimeZone(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isTimeZone',
+      validator: {
+        validate: (value: unknown) => {
+          if (typeof value !== 'string' || !value) return false;
+          try {
+            new Intl.DateTimeFormat('en-US', { timeZone: value });
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        defaultMessage: () => '$property must be an IANA time zone such as UTC or Europe/London',
+      },
+    },
+    options,
+  );
+}
 
 interface VariableDoc {
   description: string;
@@ -91,6 +124,22 @@ export const VARIABLES: Record<string, VariableDoc> = {
   MICROSOFT_TENANTS: { description: 'Comma-separated Microsoft tenant ids allowed to sign in' },
   SSO_ALLOWED_DOMAINS: { description: 'Email domains provisioned on first SSO sign-in' },
   SSO_DEFAULT_ROLE: { description: 'Role given to users provisioned by SSO (none: ask an admin)' },
+  OUTBOX_POLL_MS: {
+    description: 'How often the outbox relay looks for events when no NOTIFY woke it (ms)',
+  },
+  SCHEDULE_TIME_ZONE: { description: 'Time zone of the schedules below (IANA name)' },
+  SCHEDULE_NIGHTLY_EVALUATION: { description: 'Nightly evaluation of every tutor (cron)' },
+  SCHEDULE_DATA_GENERATION: {
+    description: 'Synthetic data generation, when SIMULATION_ENABLED (cron)',
+  },
+  SCHEDULE_CHURN_SCORING: { description: 'Nightly churn scoring (cron)' },
+  SCHEDULE_MODEL_TRAINING: { description: 'Model training (cron)' },
+  SCHEDULE_FIRST_SESSION_LOOKAHEAD: { description: 'First-session risk look-ahead (cron)' },
+  SCHEDULE_SLA_SWEEP: { description: 'Intervention SLA sweep (cron)' },
+  SCHEDULE_UPTIME_CHECKS: { description: 'Uptime checks (cron)' },
+  SCHEDULE_ALERT_RULES: { description: 'Alert rules (cron)' },
+  SCHEDULE_RETENTION_SWEEP: { description: 'Data retention sweep (cron)' },
+  SCHEDULE_WEEKLY_DIGEST: { description: 'Weekly digest for operations managers (cron)' },
 };
 
 /** Development-only secrets; production refuses them. */
@@ -212,6 +261,45 @@ export class AppConfig {
   @IsOptional()
   @IsIn(['admin', 'operations_manager', 'people_ops', 'tutor', 'student'])
   SSO_DEFAULT_ROLE?: 'admin' | 'operations_manager' | 'people_ops' | 'tutor' | 'student';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  OUTBOX_POLL_MS = 2000;
+
+  @IsTimeZone()
+  SCHEDULE_TIME_ZONE = 'UTC';
+
+  @IsCron()
+  SCHEDULE_NIGHTLY_EVALUATION = '0 0 * * *';
+
+  @IsCron()
+  SCHEDULE_DATA_GENERATION = '*/15 * * * *';
+
+  @IsCron()
+  SCHEDULE_CHURN_SCORING = '30 0 * * *';
+
+  @IsCron()
+  SCHEDULE_MODEL_TRAINING = '0 2 * * 0';
+
+  @IsCron()
+  SCHEDULE_FIRST_SESSION_LOOKAHEAD = '0 * * * *';
+
+  @IsCron()
+  SCHEDULE_SLA_SWEEP = '* * * * *';
+
+  @IsCron()
+  SCHEDULE_UPTIME_CHECKS = '* * * * *';
+
+  @IsCron()
+  SCHEDULE_ALERT_RULES = '*/5 * * * *';
+
+  @IsCron()
+  SCHEDULE_RETENTION_SWEEP = '0 3 * * *';
+
+  @IsCron()
+  SCHEDULE_WEEKLY_DIGEST = '0 9 * * 1';
 
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';

@@ -11,6 +11,9 @@ import { TutorEvent } from '../tutoring/entities/tutor-event.entity';
 import { Tutor } from '../tutoring/entities/tutor.entity';
 import { TutoringSession } from '../tutoring/entities/tutoring-session.entity';
 import { OutboxEvent } from '../workers/entities/outbox-event.entity';
+import { TutorMetricSnapshot } from '../performance/entities/tutor-metric-snapshot.entity';
+import { TutorMetricsTrigger } from '../performance/entities/tutor-metrics-trigger.entity';
+import { TutorPerformanceTier } from '../performance/entities/tutor-performance-tier.entity';
 
 /** Every entity, listed once; the app, the CLI and the schema test share it. */
 export const ENTITIES = [
@@ -27,4 +30,7 @@ export const ENTITIES = [
   OutboxEvent,
   AuditLogEntry,
   AuditAnchor,
+  TutorMetricSnapshot,
+  TutorPerformanceTier,
+  TutorMetricsTrigger,
 ];

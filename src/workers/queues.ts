@@ -1,20 +1,141 @@
-import type { JobOptions } from 'bull';
+import type { JobOptions, QueueOptions } from 'bull';
+import type { RedisOptions } from 'ioredis';
+import type { AppConfig } from '../config/app-config';
 
 /** Every queue TutorMax uses; processors live in the module whose work they do. */
 export const QUEUES = {
+  /** Domain events relayed from the outbox; each fans out to its subscribed handlers. */
   events: 'events',
   evaluation: 'evaluation',
   prediction: 'prediction',
   training: 'training',
   notifications: 'notifications',
+  /** Data generation, uptime, alert rules, retention. */
   maintenance: 'maintenance',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+export const QUEUE_NAMES = Object.values(QUEUES) as QueueName[];
 
-/** 5 attempts, exponential backoff from 5 s; completed jobs kept a day (bounded), failed ones 14 days. */
+/** A job name on its queue, with the options that differ from DEFAULT_JOB_OPTIONS. */
+export interface JobDefinition {
+  readonly queue: QueueName;
+  readonly name: string;
+  readonly options?: JobOptions;
+}
+
+const job = (queue: QueueName, name: string, options?: JobOptions): JobDefinition => ({
+  queue,
+  name,
+  ...(options ? { options } : {}),
+});
+
+/**
+ * Every job name, by queue. Each must have exactly one @JobProcessor in the
+ * running code (boot fails otherwise), so add the entry together with its
+ * processor.
+ */
+export const JOBS = {
+  events: {
+    /** One outbox event; its job id is the event id. */
+    domainEvent: job(QUEUES.events, 'domain-event'),
+  },
+  evaluation: {
+    /** A session, feedback or tutor event was stored: schedule the tutor's coalesced recompute. */
+    tutorActivity: job(QUEUES.evaluation, 'tutor-activity'),
+    /** Recompute one tutor's rolling metrics (job id per tutor per one-second bucket). */
+    recomputeTutor: job(QUEUES.evaluation, 'recompute-tutor'),
+    /** All tutors, set-based, then tiers by population share. */
+    nightly: job(QUEUES.evaluation, 'nightly-evaluation', {
+      attempts: 3,
+      timeout: 15 * 60_000,
+    }),
+  },
+  maintenance: {
+    /** Synthetic sessions, feedback and events up to now (SIMULATION_ENABLED only). */
+    generateSyntheticData: job(QUEUES.maintenance, 'generate-synthetic-data', { attempts: 2 }),
+  },
+} as const satisfies Record<string, Record<string, JobDefinition>>;
+
+/** The catalogue as a flat list. */
+export const ALL_JOBS: JobDefinition[] = Object.values(JOBS).flatMap((byName) =>
+  Object.values(byName as Record<string, JobDefinition>),
+);
+
+/** `<queue>.<job>`: the handler part of a fan-out job id (`<eventId>:<handler>`). */
+export const handlerName = (definition: JobDefinition): string =>
+  `${definition.queue}.${definition.name}`;
+
+/** Retry delays: exponential from 5 s, capped at 10 min, with ±20% jitter. */
+export const RETRY_BACKOFF = {
+  type: 'jittered-exponential',
+  firstDelayMs: 5_000,
+  maxDelayMs: 10 * 60_000,
+  jitter: 0.2,
+} as const;
+
+/** Delay before retry number `attemptsMade` (1 after the first failure). */
+export function retryDelayMs(attemptsMade: number, random: () => number = Math.random): number {
+  const exponential = RETRY_BACKOFF.firstDelayMs * 2 ** Math.max(0, attemptsMade - 1);
+  const base = Math.min(exponential, RETRY_BACKOFF.maxDelayMs);
+  const jittered = base * (1 - RETRY_BACKOFF.jitter + 2 * RETRY_BACKOFF.jitter * random());
+  return Math.round(Math.min(jittered, RETRY_BACKOFF.maxDelayMs));
+}
+
+/**
+ * 5 attempts with jittered exponential backoff; completed jobs kept a day
+ * (bounded count, so a busy queue cannot fill Redis), failed ones 14 days so
+ * they can be inspected and retried.
+ */
 export const DEFAULT_JOB_OPTIONS: JobOptions = {
   attempts: 5,
-  backoff: { type: 'exponential', delay: 5000 },
-  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  backoff: { type: RETRY_BACKOFF.type },
+  removeOnComplete: { age: 24 * 3600, count: 20_000 },
   removeOnFail: { age: 14 * 24 * 3600 },
 };
+
+/**
+ * Worker settings shared by every queue. Locks are renewed every 7.5 s; a job
+ * whose worker died is noticed within lockDuration + stalledInterval and run
+ * again (at most twice before it counts as failed).
+ */
+export const QUEUE_SETTINGS = {
+  lockDuration: 15_000,
+  stalledInterval: 15_000,
+  maxStalledCount: 2,
+  backoffStrategies: {
+    [RETRY_BACKOFF.type]: (attemptsMade: number) => retryDelayMs(attemptsMade),
+  },
+};
+
+/** Running jobs get this long to finish on SIGTERM before queues are closed anyway. */
+export const SHUTDOWN_DRAIN_MS = 25_000;
+
+/**
+ * Connection options for Bull's three Redis clients per queue. Reconnects
+ * every 2 s at most while Redis is away (Bull's default waits up to 20 s).
+ */
+export function redisOptionsFromUrl(url: string): RedisOptions {
+  const parsed = new URL(url);
+  const db = parsed.pathname.replace(/^\//, '');
+  return {
+    host: parsed.hostname,
+    port: Number(parsed.port || 6379),
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(db ? { db: Number(db) } : {}),
+    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
+    connectTimeout: 5_000,
+    disconnectTimeout: 200,
+    retryStrategy: (attempt: number) => Math.min(attempt * 250, 2_000),
+  };
+}
+
+/** BullModule.forRoot options for the validated configuration. */
+export function bullRootOptions(config: AppConfig): QueueOptions {
+  return {
+    redis: redisOptionsFromUrl(config.REDIS_URL),
+    prefix: config.QUEUE_PREFIX,
+    defaultJobOptions: DEFAULT_JOB_OPTIONS,
+    settings: QUEUE_SETTINGS,
+  };
+}

@@ -42,6 +42,12 @@ export interface SyntheticOptions {
   seed: number;
   /** "Now"; truncated to its UTC midnight. */
   endDate: Date;
+  /**
+   * Salt of the tutors' activity streams (default none): the same tutors,
+   * who depend on the seed alone, with other sessions. The scheduled
+   * simulation uses one stream per day.
+   */
+  stream?: number;
 }
 
 export interface SyntheticTutor {
@@ -394,7 +400,12 @@ export class SyntheticGenerator {
   }
 
   private tutorBatch(plan: TutorPlan, counters: Counters): SyntheticTutorBatch {
-    const rng = new Random(this.options.seed, 'tutor', plan.index);
+    const rng = new Random(
+      this.options.seed,
+      'tutor',
+      plan.index,
+      ...(this.options.stream === undefined ? [] : [this.options.stream]),
+    );
     const a: ArchetypeParameters = P.archetypes[plan.archetype];
     const s = P.sessions;
     const tutorId = plan.tutor.externalId;

@@ -25,4 +25,11 @@ export class OutboxEvent {
 
   @Column({ type: 'int', default: 0 })
   attempts: number;
+
+  /** Set when the row can never be published (malformed); the relay skips it. */
+  @Column({ type: 'timestamptz', nullable: true })
+  failedAt: Date | null;
+
+  @Column({ type: 'text', nullable: true })
+  lastError: string | null;
 }

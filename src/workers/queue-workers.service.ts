@@ -1,0 +1,106 @@
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { Job, Queue } from 'bull';
+import { AppConfig } from '../config/app-config';
+import { JobRegistry, RegisteredProcessor } from './job-registry';
+import { runJob } from './job-runner';
+import { OutboxRelay } from './outbox-relay.service';
+import { QueueRegistry } from './queue-registry';
+import { SHUTDOWN_DRAIN_MS } from './queues';
+import { Scheduler } from './scheduler.service';
+
+/**
+ * Binds the registered processors to Bull in worker processes (ROLE=worker or
+ * all; ROLE=web binds none and runs no relay), starts the outbox relay and the
+ * scheduler, and drains on shutdown: stop taking jobs, give running ones up to
+ * 25 s, close the queues. The database closes after this (Nest runs every
+ * beforeApplicationShutdown hook before any onApplicationShutdown).
+ */
+@Injectable()
+export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Workers');
+  private bound = false;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly queues: QueueRegistry,
+    private readonly registry: JobRegistry,
+    private readonly relay: OutboxRelay,
+    private readonly scheduler: Scheduler,
+  ) {}
+
+  get processing(): boolean {
+    return this.bound;
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.runsWorkers) return;
+    for (const processor of this.registry.all()) this.bind(processor);
+    this.bound = true;
+    // Neither waits for Redis: a process that starts during a Redis outage
+    // serves requests and catches up when Redis is back.
+    this.scheduler.start();
+    this.relay.start();
+    this.logger.log(
+      `processing ${this.registry.all().length} job types on ${this.queues.all().length} queues`,
+    );
+  }
+
+  private bind(processor: RegisteredProcessor): void {
+    const queue = this.queues.get(processor.job.queue);
+    const run = (job: Job) => runJob(processor, job, this.logger);
+    const start = () => {
+      if ((queue as Queue & { closing?: unknown }).closing) return;
+      queue.process(processor.job.name, processor.concurrency ?? 1, run).catch((error: unknown) => {
+        if (!(queue as Queue & { closing?: unknown }).closing)
+          this.logger.error(`worker loop of ${processor.job.queue} stopped: ${String(error)}`);
+      });
+    };
+    // A process started while Redis is away begins taking jobs when it answers.
+    if (queue.client.status === 'ready') start();
+    else queue.client.once('ready', start);
+  }
+
+  async beforeApplicationShutdown(signal?: string): Promise<void> {
+    await Promise.all([this.relay.stop(), this.scheduler.stop()]);
+    const queues = this.queues.all();
+    if (!this.bound) {
+      await Promise.all(queues.map((q) => q.close()));
+      return;
+    }
+    const started = Date.now();
+    this.logger.log(
+      `${signal ?? 'shutdown'}: no new jobs; waiting for running ones (at most 25 s)`,
+    );
+    const drained = await settleWithin(
+      Promise.all(queues.map((q) => q.pause(true))),
+      SHUTDOWN_DRAIN_MS,
+    );
+    if (!drained) this.logger.warn('jobs still running after 25 s; they will run again elsewhere');
+    await Promise.all(queues.map((q: Queue) => q.close(!drained)));
+    this.logger.log(`queues closed after ${Date.now() - started} ms`);
+  }
+}
+
+/** True when `promise` settles within `ms`. */
+async function settleWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

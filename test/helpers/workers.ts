@@ -1,0 +1,66 @@
+import type { Queue } from 'bull';
+import { DataSource } from 'typeorm';
+import { QueueRegistry } from '../../src/workers/queue-registry';
+import { QUEUE_NAMES } from '../../src/workers/queues';
+import type { TestApp } from './test-app';
+
+/** Polls `check` until it returns a truthy value; fails with `what` after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T> | T,
+  timeoutMs = 20_000,
+  intervalMs = 100,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+      last = value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export const queueOf = (t: TestApp, name: (typeof QUEUE_NAMES)[number]): Queue =>
+  t.app.get(QueueRegistry).get(name);
+
+/** Jobs not yet finished in all queues (the scheduler's next ticks excluded). */
+export async function pendingJobs(queues: Queue[]): Promise<number> {
+  let pending = 0;
+  for (const queue of queues) {
+    const counts = await queue.getJobCounts();
+    const delayed = await queue.getDelayed();
+    pending +=
+      counts.waiting +
+      counts.active +
+      delayed.filter((j) => !String(j.id).startsWith('repeat:')).length;
+  }
+  return pending;
+}
+
+export async function unpublishedEvents(dataSource: DataSource): Promise<number> {
+  const [{ n }] = await dataSource.query(
+    'SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL AND failed_at IS NULL',
+  );
+  return n;
+}
+
+/** Waits until every outbox event is published and every queue is empty. */
+export async function waitForIdle(t: TestApp, timeoutMs = 30_000): Promise<void> {
+  const queues = QUEUE_NAMES.map((q) => queueOf(t, q));
+  await waitFor(
+    'the outbox and the queues to drain',
+    async () => (await unpublishedEvents(t.dataSource)) === 0 && (await pendingJobs(queues)) === 0,
+    timeoutMs,
+    200,
+  );
+}

@@ -1,0 +1,300 @@
+import { Injectable } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { AppModule } from '../src/app.module';
+import { SyntheticSimulationService } from '../src/tutoring/synthetic/synthetic-simulation.service';
+import { RecomputeTutorJob } from '../src/performance/evaluation-jobs.dto';
+import { InvalidJobPayloadError } from '../src/workers/job-errors';
+import { JobProcessor } from '../src/workers/job-processor.decorator';
+import { JobCatalogueError } from '../src/workers/job-registry';
+import { JobQueue } from '../src/workers/job-queue.service';
+import { QueueWorkers } from '../src/workers/queue-workers.service';
+import { JOBS, QUEUE_NAMES } from '../src/workers/queues';
+import { Scheduler } from '../src/workers/scheduler.service';
+import { completedSession, studentItem, tutorItem } from './helpers/fixtures';
+import { ingest } from './helpers/ingest';
+import { startTestApp, TestApp } from './helpers/test-app';
+import { queueOf, unpublishedEvents, waitFor, waitForIdle } from './helpers/workers';
+
+const outboxRow = async (t: TestApp, type: string, idField: string, id: string) => {
+  const rows: { id: string; published_at: Date | null; created_at: Date }[] =
+    await t.dataSource.query(
+      `SELECT id, published_at, created_at FROM outbox_events WHERE event_type = $1 AND payload->>$2 = $3`,
+      [type, idField, id],
+    );
+  return rows[0];
+};
+
+describe('queue machinery (outbox relay, fan-out, payload validation)', () => {
+  let t: TestApp;
+  let tutorId: string;
+  let sessionId: string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    const tutor = tutorItem();
+    const student = studentItem();
+    [{ id: tutorId }] = (await ingest(t.http, 'tutors', [tutor])) as { id: string }[];
+    await ingest(t.http, 'students', [student]);
+    [{ id: sessionId }] = (await ingest(t.http, 'sessions', [
+      completedSession(tutor.externalId, student.externalId),
+    ])) as { id: string }[];
+  });
+  afterAll(() => t.close());
+
+  it('relays an outbox event to the events queue, job id = event id, and marks it published', async () => {
+    const event = await waitFor('the session event to be published', async () => {
+      const row = await outboxRow(t, 'session.recorded', 'sessionId', sessionId);
+      return row?.published_at ? row : undefined;
+    });
+    const job = await queueOf(t, 'events').getJob(event.id);
+    expect(job?.name).toBe('domain-event');
+    expect(job?.data).toEqual({
+      eventId: event.id,
+      type: 'session.recorded',
+      occurredAt: event.created_at.toISOString(),
+      payload: { sessionId, tutorId },
+    });
+  });
+
+  it('fans an event out as one job per subscribed handler, id <eventId>:<handler>, carrying ids only', async () => {
+    const event = await outboxRow(t, 'session.recorded', 'sessionId', sessionId);
+    const job = await waitFor('the fan-out job', () =>
+      queueOf(t, 'evaluation').getJob(`${event.id}:evaluation.tutor-activity`),
+    );
+    expect(job.name).toBe('tutor-activity');
+    expect(job.data).toEqual({
+      eventId: event.id,
+      eventType: 'session.recorded',
+      occurredAt: event.created_at.toISOString(),
+      tutorId,
+      sessionId,
+    });
+  });
+
+  it('publishing an event again adds no job: Bull ignores an existing job id', async () => {
+    await waitForIdle(t);
+    const before = await Promise.all(QUEUE_NAMES.map((q) => queueOf(t, q).getJobCounts()));
+    const event = await outboxRow(t, 'session.recorded', 'sessionId', sessionId);
+    await t.dataSource.query('UPDATE outbox_events SET published_at = NULL WHERE id = $1', [
+      event.id,
+    ]);
+    await waitFor('the event to be published again', async () => {
+      const row = await outboxRow(t, 'session.recorded', 'sessionId', sessionId);
+      return row.published_at !== null;
+    });
+    await waitForIdle(t);
+    const after = await Promise.all(QUEUE_NAMES.map((q) => queueOf(t, q).getJobCounts()));
+    expect(after).toEqual(before);
+  });
+
+  it('validates a payload before it reaches Redis', async () => {
+    const jobs = t.app.get(JobQueue);
+    const before = await queueOf(t, 'evaluation').getJobCounts();
+    await expect(
+      jobs.add(JOBS.evaluation.recomputeTutor, {
+        tutorId: 'not-a-uuid',
+        bucket: 1,
+        email: 'someone@example.com',
+      }),
+    ).rejects.toThrow(InvalidJobPayloadError);
+    await expect(
+      jobs.add(JOBS.evaluation.recomputeTutor, { tutorId: 'not-a-uuid', bucket: 1 }),
+    ).rejects.toThrow(/tutorId must be a UUID/);
+    expect(await queueOf(t, 'evaluation').getJobCounts()).toEqual(before);
+  });
+
+  it('fails a job with a bad payload at once, without retrying', async () => {
+    // Added behind JobQueue's back, as old code or a hand-made job could.
+    const job = await queueOf(t, 'evaluation').add('recompute-tutor', { tutorId: 'nope' });
+    await waitFor('the bad job to fail', async () => (await job.getState()) === 'failed');
+    const failed = await queueOf(t, 'evaluation').getJob(job.id);
+    expect(failed?.attemptsMade).toBe(1);
+    expect(failed?.failedReason).toMatch(/invalid payload for evaluation.recompute-tutor/);
+  });
+
+  it('fails a job whose record is missing at once, without retrying', async () => {
+    const payload: RecomputeTutorJob = { tutorId: randomUUID(), bucket: 1 };
+    const job = await t.app.get(JobQueue).add(JOBS.evaluation.recomputeTutor, payload);
+    await waitFor('the job to fail', async () => (await job.getState()) === 'failed');
+    const failed = await queueOf(t, 'evaluation').getJob(job.id);
+    expect(failed?.attemptsMade).toBe(1);
+    expect(failed?.failedReason).toBe(`no tutor with id ${payload.tutorId}`);
+  });
+
+  it('parks a malformed outbox row where it can be inspected, and keeps relaying the rest', async () => {
+    const [{ id }] = await t.dataSource.query(
+      `INSERT INTO outbox_events (event_type, payload) VALUES ('Not An Event', '{"x": {"nested": 1}}')
+       RETURNING id`,
+    );
+    const parked = await waitFor('the row to be parked', async () => {
+      const [row] = await t.dataSource.query(
+        'SELECT failed_at, last_error, published_at FROM outbox_events WHERE id = $1',
+        [id],
+      );
+      return row.failed_at ? row : undefined;
+    });
+    expect(parked.published_at).toBeNull();
+    expect(parked.last_error).toMatch(/type must look like/);
+    expect(await queueOf(t, 'events').getJob(id)).toBeNull();
+    expect(await unpublishedEvents(t.dataSource)).toBe(0);
+  });
+
+  it('refuses to boot when a job has two processors', async () => {
+    @Injectable()
+    class SecondNightly {
+      @JobProcessor(JOBS.evaluation.nightly, { payload: RecomputeTutorJob })
+      run() {
+        return Promise.resolve();
+      }
+    }
+    const moduleRef = await Test.createTestingModule({
+      imports: [AppModule.forRoot(t.config)],
+      providers: [SecondNightly],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    const booting = app.init();
+    await expect(booting).rejects.toThrow(JobCatalogueError);
+    await expect(booting).rejects.toThrow(
+      /2 processors for job evaluation\/nightly-evaluation: EvaluationProcessor#runNightly, SecondNightly#run/,
+    );
+    await app.close().catch(() => undefined);
+  });
+});
+
+describe('ROLE=web', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ ROLE: 'web' });
+  });
+  afterAll(() => t.close());
+
+  it('registers no processors, runs no relay and no scheduler', async () => {
+    const tutor = tutorItem();
+    await ingest(t.http, 'tutors', [tutor]);
+    expect(t.app.get(QueueWorkers).processing).toBe(false);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await unpublishedEvents(t.dataSource)).toBe(1);
+    for (const name of QUEUE_NAMES) {
+      expect(await queueOf(t, name).getRepeatableJobs()).toEqual([]);
+      expect(await queueOf(t, name).getWorkers()).toEqual([]);
+    }
+  });
+
+  it('still validates what it enqueues', async () => {
+    await expect(
+      t.app.get(JobQueue).add(JOBS.evaluation.recomputeTutor, { tutorId: 'x', bucket: -1 }),
+    ).rejects.toThrow(InvalidJobPayloadError);
+  });
+});
+
+describe('scheduler', () => {
+  const prefix = `test-sched-${randomBytes(4).toString('hex')}`;
+  const apps: TestApp[] = [];
+  const boot = async (env: Record<string, string> = {}) => {
+    const app = await startTestApp({ QUEUE_PREFIX: prefix, ...env });
+    apps.push(app);
+    return app;
+  };
+  afterAll(() => Promise.all(apps.map((a) => a.close())));
+
+  const schedules = async (t: TestApp) => {
+    const out: {
+      queue: string;
+      id: string | null | undefined;
+      cron: string;
+      tz?: string | null;
+    }[] = [];
+    for (const name of QUEUE_NAMES) {
+      for (const r of await queueOf(t, name).getRepeatableJobs()) {
+        out.push({ queue: name, id: r.id, cron: r.cron, tz: r.tz });
+      }
+    }
+    return out;
+  };
+  const ticks = async (t: TestApp) => {
+    const out: string[] = [];
+    for (const name of QUEUE_NAMES) {
+      for (const j of await queueOf(t, name).getDelayed()) out.push(`${name}/${j.name}`);
+    }
+    return out.sort();
+  };
+
+  it('registers the table at boot, once however many replicas boot', async () => {
+    const first = await boot();
+    await waitFor('the nightly schedule', async () => (await schedules(first)).length === 1);
+    await Promise.all([boot(), boot()]);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await schedules(first)).toEqual([
+      { queue: 'evaluation', id: 'nightly-evaluation', cron: '0 0 * * *', tz: 'UTC' },
+    ]);
+    expect(await ticks(first)).toEqual(['evaluation/nightly-evaluation']);
+    const [tick] = await queueOf(first, 'evaluation').getDelayed();
+    expect(new Date(tick.timestamp + (tick.opts.delay ?? 0)).toISOString()).toMatch(
+      /T00:00:00\.000Z$/,
+    );
+    expect(await first.app.get(Scheduler).registerSchedules()).toEqual({ removed: 0, added: 0 });
+  });
+
+  it('replaces a changed schedule and its pending tick, and adds data generation only when simulating', async () => {
+    const moved = await boot({
+      SCHEDULE_NIGHTLY_EVALUATION: '30 1 * * *',
+      SCHEDULE_TIME_ZONE: 'Europe/Paris',
+      SIMULATION_ENABLED: 'true',
+    });
+    await waitFor('the moved schedule', async () =>
+      (await schedules(moved)).some((s) => s.cron === '30 1 * * *'),
+    );
+    await waitFor('data generation', async () => (await schedules(moved)).length === 2);
+    expect(await schedules(moved)).toEqual([
+      { queue: 'evaluation', id: 'nightly-evaluation', cron: '30 1 * * *', tz: 'Europe/Paris' },
+      { queue: 'maintenance', id: 'data-generation', cron: '*/15 * * * *', tz: 'Europe/Paris' },
+    ]);
+    expect(await ticks(moved)).toEqual([
+      'evaluation/nightly-evaluation',
+      'maintenance/generate-synthetic-data',
+    ]);
+
+    const back = await boot();
+    await waitFor('the original table', async () => (await schedules(back)).length === 1);
+    expect(await schedules(back)).toEqual([
+      { queue: 'evaluation', id: 'nightly-evaluation', cron: '0 0 * * *', tz: 'UTC' },
+    ]);
+    expect(await ticks(back)).toEqual(['evaluation/nightly-evaluation']);
+  });
+});
+
+describe('scheduled simulation', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // web: nothing consumes the events, so the test sees what one run stores.
+    t = await startTestApp({ ROLE: 'web', SIMULATION_ENABLED: 'true' });
+  });
+  afterAll(() => t.close());
+
+  it('stores the last 24 hours of the synthetic world through ingestion, once', async () => {
+    const simulation = t.app.get(SyntheticSimulationService);
+    const now = new Date();
+    const first = await simulation.simulateUntil(now);
+    expect(first.tutorsCreated).toBe(250);
+    expect(first.rejected).toBe(0);
+    expect(first.sessions).toBeGreaterThan(1500);
+    const count = async (sql: string) => (await t.dataSource.query(sql))[0].n as number;
+    expect(await count('SELECT count(*)::int AS n FROM sessions')).toBe(first.sessions);
+    expect(await count('SELECT count(*)::int AS n FROM student_feedback')).toBe(first.feedback);
+    expect(
+      await count(
+        "SELECT count(*)::int AS n FROM outbox_events WHERE event_type = 'session.recorded'",
+      ),
+    ).toBe(first.sessions);
+    const [{ latest }] = await t.dataSource.query(
+      'SELECT max(scheduled_start) AS latest FROM sessions',
+    );
+    expect((latest as Date).getTime()).toBeLessThanOrEqual(now.getTime());
+
+    const again = await simulation.simulateUntil(now);
+    expect(again.tutorsCreated).toBe(0);
+    expect(again.stored).toBe(0);
+    expect(await count('SELECT count(*)::int AS n FROM sessions')).toBe(first.sessions);
+  }, 120_000);
+});
