@@ -76,6 +76,16 @@ function IsTimeZone(options?: ValidationOptions): PropertyDecorator {
   );
 }
 
+/** An http(s) endpoint URL; production additionally requires https for the SSO endpoints. */
+const ENDPOINT = { require_tld: false, protocols: ['http', 'https'], require_protocol: true };
+const SSO_ENDPOINTS = [
+  'GOOGLE_AUTHORIZATION_URL',
+  'GOOGLE_TOKEN_URL',
+  'GOOGLE_USERINFO_URL',
+  'MICROSOFT_AUTHORIZATION_URL',
+  'MICROSOFT_TOKEN_URL',
+] as const;
+
 interface VariableDoc {
   description: string;
   secret?: boolean;
@@ -122,6 +132,15 @@ export const VARIABLES: Record<string, VariableDoc> = {
   MICROSOFT_CLIENT_ID: { description: 'Microsoft sign-in client id (unset: button hidden)' },
   MICROSOFT_CLIENT_SECRET: { description: 'Microsoft sign-in client secret', secret: true },
   MICROSOFT_TENANTS: { description: 'Comma-separated Microsoft tenant ids allowed to sign in' },
+  GOOGLE_AUTHORIZATION_URL: { description: 'Google authorization endpoint (override for tests)' },
+  GOOGLE_TOKEN_URL: { description: 'Google token endpoint (override for tests)' },
+  GOOGLE_USERINFO_URL: { description: 'Google OIDC userinfo endpoint (override for tests)' },
+  MICROSOFT_AUTHORIZATION_URL: {
+    description: 'Microsoft authorization endpoint; put your tenant id for a single-tenant app',
+  },
+  MICROSOFT_TOKEN_URL: {
+    description: 'Microsoft token endpoint; ID token issuers are <its origin>/<tid>/v2.0',
+  },
   SSO_ALLOWED_DOMAINS: { description: 'Email domains provisioned on first SSO sign-in' },
   SSO_DEFAULT_ROLE: { description: 'Role given to users provisioned by SSO (none: ask an admin)' },
   OUTBOX_POLL_MS: {
@@ -254,6 +273,22 @@ export class AppConfig {
   @IsString({ each: true })
   MICROSOFT_TENANTS: string[] = [];
 
+  @IsUrl(ENDPOINT)
+  GOOGLE_AUTHORIZATION_URL = 'https://accounts.google.com/o/oauth2/v2/auth';
+
+  @IsUrl(ENDPOINT)
+  GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
+
+  @IsUrl(ENDPOINT)
+  GOOGLE_USERINFO_URL = 'https://openidconnect.googleapis.com/v1/userinfo';
+
+  @IsUrl(ENDPOINT)
+  MICROSOFT_AUTHORIZATION_URL =
+    'https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize';
+
+  @IsUrl(ENDPOINT)
+  MICROSOFT_TOKEN_URL = 'https://login.microsoftonline.com/organizations/oauth2/v2.0/token';
+
   @Transform(toList)
   @IsString({ each: true })
   SSO_ALLOWED_DOMAINS: string[] = [];
@@ -373,7 +408,17 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       : (plain[error.property] ?? error.value);
     problems.push(`${detail} (got ${JSON.stringify(shown)})`);
   }
+  for (const provider of ['GOOGLE', 'MICROSOFT'] as const) {
+    const id = config[`${provider}_CLIENT_ID`];
+    const secret = config[`${provider}_CLIENT_SECRET`];
+    if (Boolean(id) !== Boolean(secret))
+      problems.push(`${provider}_CLIENT_ID and ${provider}_CLIENT_SECRET must be set together`);
+  }
   if (config.NODE_ENV === 'production') {
+    for (const name of SSO_ENDPOINTS) {
+      if (!config[name].startsWith('https://'))
+        problems.push(`${name} must be https in production`);
+    }
     if (!config.DATABASE_URL) problems.push('DATABASE_URL is required in production');
     if (!config.SMTP_URL) problems.push('SMTP_URL is required in production');
     if (!config.PUBLIC_URL) problems.push('PUBLIC_URL is required in production');
