@@ -3,6 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { SsoModule } from './auth/sso/sso.module';
 import { AllExceptionsFilter } from './common/http-exception.filter';
 import { CommonModule } from './common/common.module';
 import { RedisModule } from './common/redis.module';
@@ -36,6 +37,7 @@ export class AppModule {
         SecurityModule,
         WebModule,
         AuthModule,
+        SsoModule,
         AuditModule,
         WorkersModule,
         NotificationsModule,
