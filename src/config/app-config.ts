@@ -106,7 +106,9 @@ export const VARIABLES: Record<string, VariableDoc> = {
   EMBEDDED_PG_PORT: { description: 'Port of the embedded PostgreSQL' },
   DEMO_DATA: { description: 'Load the 90-day demo data set on an empty embedded database' },
   REDIS_URL: { description: 'Redis for queues, rate limits and caches', secret: true },
-  QUEUE_PREFIX: { description: 'Prefix of every Bull key in Redis' },
+  QUEUE_PREFIX: {
+    description: 'Prefix of every key TutorMax writes in Redis (queues, rate limits, lockouts)',
+  },
   SMTP_URL: {
     description:
       'SMTP server (smtp://user:pass@host:port); unset outside production writes .eml files',
@@ -293,9 +295,12 @@ export class AppConfig {
   @IsString({ each: true })
   SSO_ALLOWED_DOMAINS: string[] = [];
 
+  /** Never admin: a whole email domain must not become administrators by signing in. */
   @IsOptional()
-  @IsIn(['admin', 'operations_manager', 'people_ops', 'tutor', 'student'])
-  SSO_DEFAULT_ROLE?: 'admin' | 'operations_manager' | 'people_ops' | 'tutor' | 'student';
+  @IsIn(['operations_manager', 'people_ops', 'tutor', 'student'], {
+    message: 'SSO_DEFAULT_ROLE must be operations_manager, people_ops, tutor or student (never admin)',
+  })
+  SSO_DEFAULT_ROLE?: 'operations_manager' | 'people_ops' | 'tutor' | 'student';
 
   @Transform(toInt)
   @IsInt()
