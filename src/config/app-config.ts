@@ -298,7 +298,8 @@ export class AppConfig {
   /** Never admin: a whole email domain must not become administrators by signing in. */
   @IsOptional()
   @IsIn(['operations_manager', 'people_ops', 'tutor', 'student'], {
-    message: 'SSO_DEFAULT_ROLE must be operations_manager, people_ops, tutor or student (never admin)',
+    message:
+      'SSO_DEFAULT_ROLE must be operations_manager, people_ops, tutor or student (never admin)',
   })
   SSO_DEFAULT_ROLE?: 'operations_manager' | 'people_ops' | 'tutor' | 'student';
 
