@@ -24,6 +24,8 @@ import { Scheduler } from './scheduler.service';
 export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Workers');
   private bound = false;
+  /** `<queue>/<job id>` of the jobs running in this process. */
+  private readonly running = new Set<string>();
 
   constructor(
     private readonly config: AppConfig,
@@ -52,7 +54,15 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
 
   private bind(processor: RegisteredProcessor): void {
     const queue = this.queues.get(processor.job.queue);
-    const run = (job: Job) => runJob(processor, job, this.logger);
+    const run = async (job: Job) => {
+      const key = `${processor.job.queue}/${String(job.id)}`;
+      this.running.add(key);
+      try {
+        return await runJob(processor, job, this.logger);
+      } finally {
+        this.running.delete(key);
+      }
+    };
     const start = () => {
       if ((queue as Queue & { closing?: unknown }).closing) return;
       queue.process(processor.job.name, processor.concurrency ?? 1, run).catch((error: unknown) => {
@@ -63,6 +73,31 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
     // A process started while Redis is away begins taking jobs when it answers.
     if (queue.client.status === 'ready') start();
     else queue.client.once('ready', start);
+  }
+
+  /**
+   * Bull may hand a worker its next job at the moment the worker pauses (the
+   * job is marked active and locked but never started). Such jobs would wait
+   * for their lock to expire before another worker noticed them; move them
+   * back now. Jobs locked by other processes are refused by Bull's lock check.
+   */
+  private async returnClaimedJobs(queues: Queue[]): Promise<number> {
+    let returned = 0;
+    for (const queue of queues) {
+      const active = await queue.getActive().catch(() => [] as Job[]);
+      for (const job of active) {
+        if (this.running.has(`${queue.name}/${String(job.id)}`)) continue;
+        try {
+          await (job as Job & { moveToDelayed(timestamp: number): Promise<void> }).moveToDelayed(
+            Date.now(),
+          );
+          returned++;
+        } catch {
+          // Locked by another worker, or already gone.
+        }
+      }
+    }
+    return returned;
   }
 
   async beforeApplicationShutdown(signal?: string): Promise<void> {
@@ -81,7 +116,10 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
       SHUTDOWN_DRAIN_MS,
     );
     if (!drained) this.logger.warn('jobs still running after 25 s; they will run again elsewhere');
+    const returned = await this.returnClaimedJobs(queues);
     await Promise.all(queues.map((q: Queue) => q.close(!drained)));
+    if (returned)
+      this.logger.log(`returned ${returned} claimed but unstarted jobs to their queues`);
     this.logger.log(`queues closed after ${Date.now() - started} ms`);
   }
 }
