@@ -10,6 +10,7 @@ import { RedisModule } from './common/redis.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { InterventionsModule } from './interventions/interventions.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PerformanceModule } from './performance/performance.module';
@@ -44,6 +45,7 @@ export class AppModule {
         TutoringModule,
         SimulationModule,
         PerformanceModule,
+        InterventionsModule,
         MonitoringModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],

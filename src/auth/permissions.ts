@@ -13,6 +13,16 @@ export const PERMISSIONS = [
   'api_keys.manage',
   'audit.read',
   'system.operate',
+  /** See the intervention queue (people_ops: their own and the unassigned pool). */
+  'interventions.read',
+  /** Create manual interventions, change status, record outcomes and notes (people_ops: on their own). */
+  'interventions.work',
+  /** Assign and reassign interventions to staff. */
+  'interventions.assign',
+  /** Edit the rule-engine configuration and the SLA policies. */
+  'interventions.configure',
+  /** Tutors' risk bands, tiers and intervention history (the manager's tutor views). */
+  'tutors.read_risk',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -25,9 +35,27 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'api_keys.manage',
     'audit.read',
     'system.operate',
+    'interventions.read',
+    'interventions.work',
+    'interventions.assign',
+    'interventions.configure',
+    'tutors.read_risk',
   ],
-  operations_manager: ['tutoring.read', 'self.read'],
-  people_ops: ['tutoring.read', 'self.read'],
+  operations_manager: [
+    'tutoring.read',
+    'self.read',
+    'interventions.read',
+    'interventions.work',
+    'interventions.assign',
+    'tutors.read_risk',
+  ],
+  people_ops: [
+    'tutoring.read',
+    'self.read',
+    'interventions.read',
+    'interventions.work',
+    'tutors.read_risk',
+  ],
   tutor: ['self.read'],
   student: ['self.read'],
 };

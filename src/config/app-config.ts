@@ -157,6 +157,9 @@ export const VARIABLES: Record<string, VariableDoc> = {
   SCHEDULE_MODEL_TRAINING: { description: 'Model training (cron)' },
   SCHEDULE_FIRST_SESSION_LOOKAHEAD: { description: 'First-session risk look-ahead (cron)' },
   SCHEDULE_SLA_SWEEP: { description: 'Intervention SLA sweep (cron)' },
+  SCHEDULE_INTERVENTION_RULES: {
+    description: 'Nightly intervention rule engine over every tutor, after churn scoring (cron)',
+  },
   SCHEDULE_UPTIME_CHECKS: { description: 'Uptime checks (cron)' },
   SCHEDULE_ALERT_RULES: { description: 'Alert rules (cron)' },
   SCHEDULE_RETENTION_SWEEP: { description: 'Data retention sweep (cron)' },
@@ -329,6 +332,9 @@ export class AppConfig {
 
   @IsCron()
   SCHEDULE_SLA_SWEEP = '* * * * *';
+
+  @IsCron()
+  SCHEDULE_INTERVENTION_RULES = '0 1 * * *';
 
   @IsCron()
   SCHEDULE_UPTIME_CHECKS = '* * * * *';

@@ -14,6 +14,11 @@ import { OutboxEvent } from '../workers/entities/outbox-event.entity';
 import { TutorMetricSnapshot } from '../performance/entities/tutor-metric-snapshot.entity';
 import { TutorMetricsTrigger } from '../performance/entities/tutor-metrics-trigger.entity';
 import { TutorPerformanceTier } from '../performance/entities/tutor-performance-tier.entity';
+import { InterventionConfigVersion } from '../interventions/entities/intervention-config.entity';
+import { InterventionNote } from '../interventions/entities/intervention-note.entity';
+import { InterventionSlaNotice } from '../interventions/entities/intervention-sla-notice.entity';
+import { InterventionTransition } from '../interventions/entities/intervention-transition.entity';
+import { Intervention } from '../interventions/entities/intervention.entity';
 
 /** Every entity, listed once; the app, the CLI and the schema test share it. */
 export const ENTITIES = [
@@ -33,4 +38,9 @@ export const ENTITIES = [
   TutorMetricSnapshot,
   TutorPerformanceTier,
   TutorMetricsTrigger,
+  Intervention,
+  InterventionTransition,
+  InterventionNote,
+  InterventionSlaNotice,
+  InterventionConfigVersion,
 ];

@@ -50,6 +50,23 @@ export const JOBS = {
       timeout: 15 * 60_000,
     }),
   },
+  interventions: {
+    /** tutor.risk-scored: run the rule engine (all rules) for the tutor. */
+    riskScored: job(QUEUES.evaluation, 'intervention-rules-risk-scored'),
+    /** tutor.metrics-updated: run the metric-only rules for the tutor. */
+    metricsUpdated: job(QUEUES.evaluation, 'intervention-rules-metrics-updated'),
+    /** Every tutor, after the nightly evaluation and scoring. */
+    nightlyRules: job(QUEUES.evaluation, 'intervention-rules-nightly', {
+      attempts: 3,
+      timeout: 15 * 60_000,
+    }),
+    /** Email an automated intervention to its tutor, then complete it. */
+    deliverAutomated: job(QUEUES.notifications, 'deliver-automated-intervention'),
+    /** One intervention's SLA notices that have fallen due (exact-time delayed job). */
+    slaCheck: job(QUEUES.notifications, 'intervention-sla-check'),
+    /** Per-minute safety net: enqueue the checks whose time has passed. */
+    slaSweep: job(QUEUES.notifications, 'intervention-sla-sweep', { attempts: 1 }),
+  },
   maintenance: {
     /** Synthetic sessions, feedback and events up to now (SIMULATION_ENABLED only). */
     generateSyntheticData: job(QUEUES.maintenance, 'generate-synthetic-data', { attempts: 2 }),

@@ -34,11 +34,27 @@ describe('the schedule table', () => {
         tz: 'UTC',
         payload: {},
       },
+      {
+        key: 'sla-sweep',
+        job: JOBS.interventions.slaSweep,
+        cron: '* * * * *',
+        tz: 'UTC',
+        payload: {},
+      },
+      {
+        key: 'intervention-rules',
+        job: JOBS.interventions.nightlyRules,
+        cron: '0 1 * * *',
+        tz: 'UTC',
+        payload: {},
+      },
     ]);
     const simulating = desiredSchedules(loadConfig({ SIMULATION_ENABLED: 'true' }));
     expect(simulating.map((s) => [s.key, s.cron])).toEqual([
       ['nightly-evaluation', '0 0 * * *'],
       ['data-generation', '*/15 * * * *'],
+      ['sla-sweep', '* * * * *'],
+      ['intervention-rules', '0 1 * * *'],
     ]);
   });
 
@@ -66,18 +82,20 @@ describe('the schedule table', () => {
 
   it('makes a new schedule a one-line entry', () => {
     const table: ScheduleEntry[] = [
-      ...SCHEDULES,
-      { key: 'sla-sweep', job: JOBS.evaluation.nightly, cron: (c) => c.SCHEDULE_SLA_SWEEP },
+      ...SCHEDULES.filter((s) => s.key === 'nightly-evaluation'),
+      { key: 'uptime-checks', job: JOBS.evaluation.nightly, cron: (c) => c.SCHEDULE_UPTIME_CHECKS },
     ];
     expect(desiredSchedules(loadConfig({}), table).map((s) => [s.key, s.cron])).toEqual([
       ['nightly-evaluation', '0 0 * * *'],
-      ['sla-sweep', '* * * * *'],
+      ['uptime-checks', '* * * * *'],
     ]);
   });
 });
 
 describe('planSchedules', () => {
-  const desired = desiredSchedules(loadConfig({}));
+  // The nightly evaluation alone, so stored() is the whole table.
+  const nightlyOnly = SCHEDULES.filter((s) => s.key === 'nightly-evaluation');
+  const desired = desiredSchedules(loadConfig({}), nightlyOnly);
 
   it('changes nothing when Redis already holds the table', () => {
     expect(planSchedules([stored()], desired)).toEqual({ remove: [], add: [] });
@@ -88,9 +106,12 @@ describe('planSchedules', () => {
   });
 
   it('replaces a schedule whose time or time zone changed', () => {
-    const moved = desiredSchedules(loadConfig({ SCHEDULE_NIGHTLY_EVALUATION: '30 1 * * *' }));
+    const moved = desiredSchedules(
+      loadConfig({ SCHEDULE_NIGHTLY_EVALUATION: '30 1 * * *' }),
+      nightlyOnly,
+    );
     expect(planSchedules([stored()], moved)).toEqual({ remove: [stored()], add: moved });
-    const zoned = desiredSchedules(loadConfig({ SCHEDULE_TIME_ZONE: 'Europe/Paris' }));
+    const zoned = desiredSchedules(loadConfig({ SCHEDULE_TIME_ZONE: 'Europe/Paris' }), nightlyOnly);
     expect(planSchedules([stored()], zoned).remove).toEqual([stored()]);
   });
 

@@ -22,7 +22,6 @@ export interface ScheduleEntry {
  *   { key: 'churn-scoring', job: JOBS.prediction.churnScoring, cron: (c) => c.SCHEDULE_CHURN_SCORING },
  *   { key: 'model-training', job: JOBS.training.trainModels, cron: (c) => c.SCHEDULE_MODEL_TRAINING },
  *   { key: 'first-session-lookahead', job: JOBS.prediction.firstSessionLookahead, cron: (c) => c.SCHEDULE_FIRST_SESSION_LOOKAHEAD },
- *   { key: 'sla-sweep', job: JOBS.notifications.slaSweep, cron: (c) => c.SCHEDULE_SLA_SWEEP },
  *   { key: 'uptime-checks', job: JOBS.maintenance.uptimeChecks, cron: (c) => c.SCHEDULE_UPTIME_CHECKS },
  *   { key: 'alert-rules', job: JOBS.maintenance.alertRules, cron: (c) => c.SCHEDULE_ALERT_RULES },
  *   { key: 'retention-sweep', job: JOBS.maintenance.retentionSweep, cron: (c) => c.SCHEDULE_RETENTION_SWEEP },
@@ -39,6 +38,12 @@ export const SCHEDULES: readonly ScheduleEntry[] = [
     job: JOBS.maintenance.generateSyntheticData,
     cron: (c) => c.SCHEDULE_DATA_GENERATION,
     enabled: (c) => c.SIMULATION_ENABLED && !c.isProduction,
+  },
+  { key: 'sla-sweep', job: JOBS.interventions.slaSweep, cron: (c) => c.SCHEDULE_SLA_SWEEP },
+  {
+    key: 'intervention-rules',
+    job: JOBS.interventions.nightlyRules,
+    cron: (c) => c.SCHEDULE_INTERVENTION_RULES,
   },
 ];
 

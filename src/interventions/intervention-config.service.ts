@@ -1,0 +1,98 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { Clock } from '../common/clock';
+import { DetailedHttpError } from '../common/error-body';
+import { InterventionConfigVersion } from './entities/intervention-config.entity';
+import { DEFAULT_RULE_CONFIG, RuleConfigDocument, ruleConfigProblems } from './intervention-rules';
+import { DEFAULT_SLA_POLICY, SlaPolicyDocument, slaPolicyProblems } from './intervention-sla';
+
+export type ConfigKind = 'rules' | 'sla';
+export interface VersionedConfig<T> {
+  /** 0: the built-in default, never saved. */
+  version: number;
+  document: T;
+  createdAt: Date | null;
+  createdByUserId: string | null;
+}
+
+const DEFAULTS = { rules: DEFAULT_RULE_CONFIG, sla: DEFAULT_SLA_POLICY };
+const VALIDATE = {
+  rules: (d: unknown) => ruleConfigProblems(d as RuleConfigDocument),
+  sla: (d: unknown) => slaPolicyProblems(d as SlaPolicyDocument),
+};
+
+/**
+ * The rule configuration and the SLA policies, as versioned JSON documents:
+ * saving validates and appends a version, the highest version is in force.
+ */
+@Injectable()
+export class InterventionConfigService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {}
+
+  rules(manager?: EntityManager): Promise<VersionedConfig<RuleConfigDocument>> {
+    return this.current('rules', manager) as Promise<VersionedConfig<RuleConfigDocument>>;
+  }
+
+  sla(manager?: EntityManager): Promise<VersionedConfig<SlaPolicyDocument>> {
+    return this.current('sla', manager) as Promise<VersionedConfig<SlaPolicyDocument>>;
+  }
+
+  async current(kind: ConfigKind, manager?: EntityManager): Promise<VersionedConfig<unknown>> {
+    const row = await (manager ?? this.dataSource.manager)
+      .getRepository(InterventionConfigVersion)
+      .findOne({ where: { kind }, order: { version: 'DESC' } });
+    if (!row)
+      return { version: 0, document: DEFAULTS[kind], createdAt: null, createdByUserId: null };
+    return {
+      version: row.version,
+      document: row.document,
+      createdAt: row.createdAt,
+      createdByUserId: row.createdByUserId,
+    };
+  }
+
+  /** Validates and stores a new version (400 naming every problem). */
+  async save(
+    kind: ConfigKind,
+    document: unknown,
+    actorUserId: string | null,
+    manager: EntityManager,
+  ): Promise<VersionedConfig<unknown>> {
+    if (typeof document !== 'object' || document === null || Array.isArray(document))
+      throw new DetailedHttpError(400, 'the configuration must be a JSON object');
+    let problems: string[];
+    try {
+      problems = VALIDATE[kind](document);
+    } catch {
+      problems = ['the configuration does not have the expected shape'];
+    }
+    if (problems.length)
+      throw new DetailedHttpError(
+        400,
+        `the ${kind} configuration is not valid: ${problems.join('; ')}`,
+        problems.map((message) => ({ field: kind, message })),
+      );
+    await manager.query('SELECT pg_advisory_xact_lock(4180501, hashtext($1))', [kind]);
+    const [{ next }]: { next: number }[] = await manager.query(
+      'SELECT coalesce(max(version), 0) + 1 AS next FROM intervention_config_versions WHERE kind = $1',
+      [kind],
+    );
+    const row = await manager.getRepository(InterventionConfigVersion).save({
+      kind,
+      version: next,
+      document: document as Record<string, unknown>,
+      createdByUserId: actorUserId,
+      createdAt: this.clock.now(),
+    });
+    return {
+      version: row.version,
+      document: row.document,
+      createdAt: row.createdAt,
+      createdByUserId: row.createdByUserId,
+    };
+  }
+}

@@ -1,0 +1,644 @@
+import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Response } from 'express';
+import { DataSource } from 'typeorm';
+import { Page, RequirePermission } from '../auth/access.decorators';
+import type { AppRequest } from '../auth/principal';
+import { DetailedHttpError } from '../common/error-body';
+import { Clock } from '../common/clock';
+import { Pages } from '../web/pages.service';
+import { nextStatuses } from './intervention-workflow';
+import {
+  INTERVENTION_TYPE_INFO,
+  INTERVENTION_TYPES,
+  InterventionOutcome,
+  InterventionStatus,
+  InterventionType,
+  OUTCOMES,
+  Priority,
+  PRIORITIES,
+  RISK_BANDS,
+  STATUSES,
+} from './intervention.constants';
+import { PERFORMANCE_TIERS } from '../performance/performance.constants';
+import { InterventionAnalytics } from './intervention-analytics.service';
+import {
+  Actor,
+  actorOf,
+  InterventionDetail,
+  InterventionsService,
+  InterventionSummary,
+  ListFilters,
+} from './interventions.service';
+
+interface FormBody {
+  [field: string]: unknown;
+}
+const text = (v: unknown) => (typeof v === 'string' ? v : '');
+const many = (v: unknown): string[] =>
+  (Array.isArray(v) ? v : typeof v === 'string' ? v.split(',') : [])
+    .map((x) => String(x).trim())
+    .filter(Boolean);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const STATUS_LABEL: Record<InterventionStatus, string> = {
+  open: 'Open',
+  assigned: 'Assigned',
+  in_progress: 'In progress',
+  waiting: 'Waiting on tutor',
+  completed: 'Completed',
+  cancelled: 'Cancelled',
+};
+const SLA_LABEL: Record<string, string> = {
+  on_track: 'On track',
+  at_risk: 'At risk',
+  breached: 'Breached',
+  paused: 'Paused',
+  met: 'Met',
+  missed: 'Missed',
+};
+const OUTCOME_LABEL: Record<InterventionOutcome, string> = {
+  improved: 'Improved: measurable improvement after the intervention',
+  no_change: 'No change: no significant change',
+  declined: 'Declined: kept declining despite the intervention',
+  churned: 'Churned: the tutor left the platform',
+};
+
+/** "in 3 h 20 min" / "2 d 4 h ago". */
+export function relative(ms: number): string {
+  const abs = Math.abs(ms);
+  const m = Math.round(abs / 60_000);
+  const d = Math.floor(m / 1440);
+  const h = Math.floor((m % 1440) / 60);
+  const min = m % 60;
+  const span = d ? `${d} d ${h} h` : h ? `${h} h ${min} min` : `${min} min`;
+  return ms >= 0 ? `in ${span}` : `${span} ago`;
+}
+const when = (iso: string | null) => (iso ? iso.replace('T', ' ').slice(0, 16) + ' UTC' : '');
+
+/** The managers' server-rendered pages: the queue, one intervention, tutors and the dashboard. */
+@ApiExcludeController()
+@Controller()
+export class InterventionPagesController {
+  constructor(
+    private readonly interventions: InterventionsService,
+    private readonly analytics: InterventionAnalytics,
+    private readonly pages: Pages,
+    private readonly clock: Clock,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  // ------------------------------------------------------------- the queue
+
+  @Get('interventions')
+  @Page()
+  @RequirePermission('interventions.read')
+  async queue(@Req() req: AppRequest, @Res() res: Response, @Query() q: Record<string, unknown>) {
+    const actor = actorOf(req.principal);
+    const filters = this.filtersOf(q);
+    const [page, counters, staff] = await Promise.all([
+      this.interventions.list(filters, actor),
+      this.analytics.counters(actor),
+      actor.canAssign ? this.interventions.staff() : Promise.resolve([]),
+    ]);
+    const now = this.clock.now().getTime();
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(q))
+      if (typeof v === 'string' && v && k !== 'cursor') params.set(k, v);
+    if (page.nextCursor) params.set('cursor', page.nextCursor);
+    const selected = (list: string[] | undefined, v: string) => Boolean(list?.includes(v));
+    this.pages.send(
+      req,
+      res,
+      'interventions/queue',
+      {
+        counters,
+        canAssign: actor.canAssign,
+        staff: staff.map((s) => ({ id: s.id, name: `${s.fullName} (${s.roles.join(', ')})` })),
+        rows: page.items.map((i) => this.row(i, now)),
+        nextHref: page.nextCursor ? `/interventions?${params.toString()}` : null,
+        filters: {
+          statuses: STATUSES.map((s) => ({
+            value: s,
+            label: STATUS_LABEL[s],
+            selected: selected(filters.status, s),
+          })),
+          types: INTERVENTION_TYPES.map((t) => ({
+            value: t,
+            label: INTERVENTION_TYPE_INFO[t].label,
+            selected: selected(filters.type, t),
+          })),
+          priorities: PRIORITIES.map((p) => ({
+            value: p,
+            selected: selected(filters.priority, p),
+          })),
+          slaStates: Object.entries(SLA_LABEL).map(([value, label]) => ({
+            value,
+            label,
+            selected: filters.slaState === value,
+          })),
+          assignees: [
+            { value: '', label: 'Anyone', selected: !filters.assignee },
+            { value: 'me', label: 'Me', selected: filters.assignee === 'me' },
+            {
+              value: 'unassigned',
+              label: 'Unassigned',
+              selected: filters.assignee === 'unassigned',
+            },
+          ],
+          sorts: [
+            { value: 'due', label: 'Time to breach', selected: (filters.sort ?? 'due') === 'due' },
+            { value: 'priority', label: 'Priority', selected: filters.sort === 'priority' },
+            { value: 'created', label: 'Newest', selected: filters.sort === 'created' },
+          ],
+          tutorId: filters.tutorId ?? '',
+        },
+      },
+      { title: 'Interventions' },
+    );
+  }
+
+  private filtersOf(q: Record<string, unknown>): ListFilters {
+    const pick = <T extends string>(v: unknown, allowed: readonly T[]) =>
+      many(v).filter((x): x is T => (allowed as readonly string[]).includes(x));
+    const status = pick(q.status, STATUSES);
+    const assignee = text(q.assignee);
+    const tutorId = text(q.tutorId);
+    const sort = text(q.sort);
+    const slaState = text(q.slaState);
+    return {
+      // Default view: the work still to do.
+      status: status.length
+        ? status
+        : q.status === 'all'
+          ? undefined
+          : ['open', 'assigned', 'in_progress', 'waiting'],
+      type: pick(q.type, INTERVENTION_TYPES),
+      priority: pick(q.priority, PRIORITIES),
+      assignee:
+        assignee === 'me' || assignee === 'unassigned' || UUID.test(assignee)
+          ? assignee
+          : undefined,
+      tutorId: UUID.test(tutorId) ? tutorId : undefined,
+      slaState: slaState in SLA_LABEL ? slaState : undefined,
+      sort: sort === 'created' || sort === 'priority' ? sort : 'due',
+      limit: 50,
+      cursor: text(q.cursor) || undefined,
+    };
+  }
+
+  private row(i: InterventionSummary, now: number) {
+    const due = i.slaDueAt ? Date.parse(i.slaDueAt) : null;
+    return {
+      ...i,
+      typeLabel: INTERVENTION_TYPE_INFO[i.type].label,
+      statusLabel: STATUS_LABEL[i.status],
+      slaLabel: SLA_LABEL[i.slaState],
+      dueRelative: due === null ? '' : relative(due - now),
+      dueAbsolute: when(i.slaDueAt),
+      dueIso: i.slaDueAt ?? '',
+      age: relative(Date.parse(i.createdAt) - now).replace(' ago', ''),
+    };
+  }
+
+  @Post('interventions/bulk-assign')
+  @Page()
+  @RequirePermission('interventions.assign')
+  async bulkAssign(@Req() req: AppRequest, @Res() res: Response, @Body() body: FormBody) {
+    const ids = many(body.ids).filter((id) => UUID.test(id));
+    const assigneeId = text(body.assigneeId);
+    if (!ids.length) throw new DetailedHttpError(400, 'select at least one intervention to assign');
+    if (!UUID.test(assigneeId))
+      throw new DetailedHttpError(400, 'choose someone to assign them to');
+    await this.interventions.bulkAssign(ids, assigneeId, actorOf(req.principal));
+    res.redirect(303, '/interventions');
+  }
+
+  // ------------------------------------------------------ one intervention
+
+  @Get('interventions/:id')
+  @Page()
+  @RequirePermission('interventions.read')
+  async detail(@Req() req: AppRequest, @Res() res: Response, @Param('id') id: string) {
+    await this.renderDetail(req, res, id, null, 200);
+  }
+
+  private async renderDetail(
+    req: AppRequest,
+    res: Response,
+    id: string,
+    error: string | null,
+    status: number,
+  ): Promise<void> {
+    if (!UUID.test(id)) throw new DetailedHttpError(404, 'no such intervention');
+    const actor = actorOf(req.principal);
+    const iv = await this.interventions.get(id, actor);
+    const staff = actor.canAssign ? await this.interventions.staff() : [];
+    this.pages.send(req, res, 'interventions/detail', this.detailContext(iv, actor, staff), {
+      title: `${INTERVENTION_TYPE_INFO[iv.type].label} · ${iv.tutorName}`,
+      status,
+      flash: error ? { kind: 'error', text: error } : null,
+    });
+  }
+
+  private detailContext(
+    iv: InterventionDetail,
+    actor: Actor,
+    staff: { id: string; fullName: string; roles: string[] }[],
+  ) {
+    const now = this.clock.now().getTime();
+    const canWork = actor.canAssign || (actor.userId !== null && iv.assigneeId === actor.userId);
+    const moves = canWork ? nextStatuses(iv.status) : [];
+    const current = STATUSES.indexOf(iv.status);
+    return {
+      iv: {
+        ...iv,
+        typeLabel: INTERVENTION_TYPE_INFO[iv.type].label,
+        owner: INTERVENTION_TYPE_INFO[iv.type].owner,
+        statusLabel: STATUS_LABEL[iv.status],
+        slaLabel: SLA_LABEL[iv.slaState],
+        createdAtText: when(iv.createdAt),
+        resolvedAtText: when(iv.resolvedAt),
+        outcomeLabel: iv.outcome ? OUTCOME_LABEL[iv.outcome] : '',
+      },
+      evidence: Object.entries(iv.evidence).map(([key, value]) => ({
+        key,
+        value:
+          typeof value === 'number'
+            ? String(Math.round(value * 1000) / 1000)
+            : typeof value === 'object'
+              ? JSON.stringify(value)
+              : String(value),
+      })),
+      targets: iv.sla.map((t) => ({
+        ...t,
+        label: t.target === 'first_action' ? 'First action (assigned and started)' : 'Resolution',
+        stateLabel: SLA_LABEL[t.state] ?? t.state,
+        dueText: when(t.dueAt),
+        dueRelative: t.metAt ? `met ${when(t.metAt)}` : relative(Date.parse(t.dueAt) - now),
+        elapsedText: hours(t.elapsedMinutes),
+        pausedText: hours(t.pausedMinutes),
+        leftText: hours(t.leftMinutes),
+        targetText: hours(t.targetMinutes),
+        barClass: `bar-${Math.min(100, Math.round(t.percent / 5) * 5)}`,
+        running: !t.metAt && !t.paused,
+      })),
+      tracker: ['open', 'assigned', 'in_progress', 'waiting', 'completed'].map((s, index) => ({
+        label: STATUS_LABEL[s as InterventionStatus],
+        current: s === iv.status,
+        done: iv.status !== 'cancelled' && index < current,
+      })),
+      cancelled: iv.status === 'cancelled',
+      history: iv.history.map((h) => ({
+        ...h,
+        atText: when(h.at),
+        fromLabel: h.from ? STATUS_LABEL[h.from] : null,
+        toLabel: STATUS_LABEL[h.to],
+        who: h.actorName ?? 'TutorMax (system)',
+        reassign: h.from === h.to,
+      })),
+      notes: iv.notes.map((n) => ({
+        ...n,
+        atText: when(n.createdAt),
+        who: n.authorName ?? 'TutorMax',
+      })),
+      canAssign: actor.canAssign && !['completed', 'cancelled'].includes(iv.status),
+      staff: staff.map((s) => ({
+        id: s.id,
+        name: `${s.fullName} (${s.roles.join(', ')})`,
+        selected: s.id === iv.assigneeId,
+      })),
+      canWork,
+      moves: moves
+        .filter((s) => s !== 'completed' && s !== 'cancelled')
+        .map((s) => ({
+          value: s,
+          label:
+            s === 'waiting'
+              ? 'Wait on tutor (pause SLA)'
+              : s === 'in_progress'
+                ? iv.status === 'waiting'
+                  ? 'Resume'
+                  : 'Start'
+                : STATUS_LABEL[s],
+        })),
+      canComplete: moves.includes('completed'),
+      canCancel: moves.includes('cancelled'),
+      outcomes: OUTCOMES.map((o) => ({ value: o, label: OUTCOME_LABEL[o] })),
+      canNote: canWork,
+    };
+  }
+
+  @Post('interventions/:id/assign')
+  @Page()
+  @RequirePermission('interventions.assign')
+  async assign(
+    @Req() req: AppRequest,
+    @Res() res: Response,
+    @Param('id') id: string,
+    @Body() body: FormBody,
+  ) {
+    await this.formAction(req, res, id, () => {
+      const assigneeId = text(body.assigneeId);
+      if (!UUID.test(assigneeId))
+        throw new DetailedHttpError(400, 'choose someone to assign it to');
+      return this.interventions.assign(id, assigneeId, actorOf(req.principal));
+    });
+  }
+
+  @Post('interventions/:id/transitions')
+  @Page()
+  @RequirePermission('interventions.work')
+  async move(
+    @Req() req: AppRequest,
+    @Res() res: Response,
+    @Param('id') id: string,
+    @Body() body: FormBody,
+  ) {
+    await this.formAction(req, res, id, () => {
+      const to = text(body.to) as InterventionStatus;
+      if (!STATUSES.includes(to)) throw new DetailedHttpError(400, 'choose a status to move to');
+      const outcome = text(body.outcome) as InterventionOutcome;
+      return this.interventions.transition(
+        id,
+        {
+          to,
+          note: text(body.note).trim() || undefined,
+          outcome: OUTCOMES.includes(outcome) ? outcome : undefined,
+          reason: text(body.reason).trim() || undefined,
+        },
+        actorOf(req.principal),
+      );
+    });
+  }
+
+  @Post('interventions/:id/notes')
+  @Page()
+  @RequirePermission('interventions.work')
+  async note(
+    @Req() req: AppRequest,
+    @Res() res: Response,
+    @Param('id') id: string,
+    @Body() body: FormBody,
+  ) {
+    await this.formAction(req, res, id, async () => {
+      const note = text(body.body).trim();
+      if (!note) throw new DetailedHttpError(400, 'write something in the note');
+      if (note.length > 5000)
+        throw new DetailedHttpError(400, 'a note is at most 5,000 characters');
+      await this.interventions.addNote(id, note, actorOf(req.principal));
+    });
+  }
+
+  /** Runs a form's change; a refusal re-renders the page with the reason (and its status). */
+  private async formAction(
+    req: AppRequest,
+    res: Response,
+    id: string,
+    work: () => Promise<unknown>,
+  ) {
+    if (!UUID.test(id)) throw new DetailedHttpError(404, 'no such intervention');
+    try {
+      await work();
+    } catch (error) {
+      if (
+        !(error instanceof DetailedHttpError) ||
+        error.statusCode === 404 ||
+        error.statusCode === 403
+      )
+        throw error;
+      return this.renderDetail(req, res, id, error.message, error.statusCode);
+    }
+    res.redirect(303, `/interventions/${id}`);
+  }
+
+  // ---------------------------------------------------------------- tutors
+
+  @Get('tutors')
+  @Page()
+  @RequirePermission('tutors.read_risk')
+  async tutors(@Req() req: AppRequest, @Res() res: Response, @Query() q: Record<string, unknown>) {
+    const search = text(q.q).trim().slice(0, 100);
+    const tier = (PERFORMANCE_TIERS as readonly string[]).includes(text(q.tier))
+      ? text(q.tier)
+      : '';
+    const band = (RISK_BANDS as readonly string[]).includes(text(q.band)) ? text(q.band) : '';
+    const offset = Math.max(0, Math.min(100_000, Number.parseInt(text(q.offset) || '0', 10) || 0));
+    const params: unknown[] = [];
+    const p = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    const where: string[] = [];
+    if (search)
+      where.push(
+        `(t.name ILIKE ${p(`%${search.replace(/[%_\\]/g, '\\$&')}%`)} OR t.external_id ILIKE $${params.length})`,
+      );
+    if (tier) where.push(`pt.tier = ${p(tier)}`);
+    // No churn score exists before the prediction module lands: a band filter other than none matches nobody.
+    if (band) where.push('false');
+    const rows: {
+      id: string;
+      name: string;
+      external_id: string;
+      status: string;
+      tier: string | null;
+      avg_rating: number | null;
+      engagement_score: number | null;
+      sessions_completed: number | null;
+      open_count: number;
+    }[] = await this.dataSource.query(
+      `SELECT t.id, t.name, t.external_id, t.status, pt.tier, s.avg_rating, s.engagement_score, s.sessions_completed,
+              (SELECT count(*)::int FROM interventions i WHERE i.tutor_id = t.id
+                 AND i.status IN ('open', 'assigned', 'in_progress', 'waiting')) AS open_count
+         FROM tutors t
+         LEFT JOIN tutor_performance_tiers pt ON pt.tutor_id = t.id
+         LEFT JOIN LATERAL (SELECT avg_rating, engagement_score, sessions_completed FROM tutor_metric_snapshots
+                             WHERE tutor_id = t.id AND window_days = 30 ORDER BY snapshot_date DESC LIMIT 1) s ON true
+        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY open_count DESC, pt.performance_score ASC NULLS LAST, t.name, t.id
+        LIMIT 51 OFFSET ${p(offset)}`,
+      params,
+    );
+    const more = rows.length > 50;
+    const next = new URLSearchParams({
+      ...(search ? { q: search } : {}),
+      ...(tier ? { tier } : {}),
+      ...(band ? { band } : {}),
+      offset: String(offset + 50),
+    });
+    this.pages.send(
+      req,
+      res,
+      'tutors/list',
+      {
+        q: search,
+        tiers: PERFORMANCE_TIERS.map((t) => ({ value: t, selected: t === tier })),
+        bands: RISK_BANDS.map((b) => ({ value: b, selected: b === band })),
+        rows: rows.slice(0, 50).map((r) => ({
+          ...r,
+          tier: r.tier ?? 'Not rated',
+          avgRating: r.avg_rating === null ? '—' : r.avg_rating.toFixed(2),
+          engagement: r.engagement_score === null ? '—' : `${Math.round(r.engagement_score)}`,
+          sessions: r.sessions_completed ?? 0,
+        })),
+        nextHref: more ? `/tutors?${next.toString()}` : null,
+      },
+      { title: 'Tutors' },
+    );
+  }
+
+  @Get('tutors/:id')
+  @Page()
+  @RequirePermission('tutors.read_risk')
+  async tutor(@Req() req: AppRequest, @Res() res: Response, @Param('id') id: string) {
+    if (!UUID.test(id)) throw new DetailedHttpError(404, 'no such tutor');
+    const [tutor]: {
+      id: string;
+      name: string;
+      external_id: string;
+      status: string;
+      onboarding_date: string;
+      subjects: string[];
+    }[] = await this.dataSource.query(
+      'SELECT id, name, external_id, status, onboarding_date::text AS onboarding_date, subjects FROM tutors WHERE id = $1',
+      [id],
+    );
+    if (!tutor) throw new DetailedHttpError(404, 'no such tutor');
+    const actor = actorOf(req.principal);
+    const [metrics, tier, history, sessions] = await Promise.all([
+      this.dataSource.query(
+        `SELECT DISTINCT ON (window_days) window_days, sessions_completed, avg_rating, first_session_success_rate,
+                reschedule_rate, no_show_rate, engagement_score, learning_objectives_met_rate
+           FROM tutor_metric_snapshots WHERE tutor_id = $1 ORDER BY window_days, snapshot_date DESC`,
+        [id],
+      ) as Promise<Record<string, number | null>[]>,
+      this.dataSource.query(
+        'SELECT tier, tier_since::text AS tier_since FROM tutor_performance_tiers WHERE tutor_id = $1',
+        [id],
+      ) as Promise<{ tier: string | null; tier_since: string }[]>,
+      this.interventions.list({ tutorId: id, sort: 'created', limit: 50 }, actor),
+      this.dataSource
+        .query(
+          `SELECT scheduled_start, status, duration_minutes, subject FROM sessions
+          WHERE tutor_id = $1 ORDER BY scheduled_start DESC LIMIT 10`,
+          [id],
+        )
+        .catch(() => []) as Promise<
+        { scheduled_start: Date; status: string; duration_minutes: number; subject: string }[]
+      >,
+    ]);
+    const now = this.clock.now().getTime();
+    const fmt = (v: number | null | undefined, kind: 'pct' | 'rating' | 'n') =>
+      v === null || v === undefined
+        ? '—'
+        : kind === 'pct'
+          ? `${Math.round(v * 100)}%`
+          : kind === 'rating'
+            ? v.toFixed(2)
+            : String(Math.round(v));
+    this.pages.send(
+      req,
+      res,
+      'tutors/detail',
+      {
+        tutor: { ...tutor, subjects: tutor.subjects.join(', ') },
+        tier: tier[0]?.tier ?? 'Not rated',
+        tierSince: tier[0]?.tier_since ?? '',
+        windows: metrics.map((m) => ({
+          days: m.window_days,
+          sessions: fmt(m.sessions_completed, 'n'),
+          rating: fmt(m.avg_rating, 'rating'),
+          fssr: fmt(m.first_session_success_rate, 'pct'),
+          reschedule: fmt(m.reschedule_rate, 'pct'),
+          noShow: fmt(m.no_show_rate, 'pct'),
+          engagement: fmt(m.engagement_score, 'n'),
+          objectives: fmt(m.learning_objectives_met_rate, 'pct'),
+        })),
+        interventions: history.items.map((i) => this.row(i, now)),
+        sessions: sessions.map((s) => ({ ...s, at: when(s.scheduled_start.toISOString()) })),
+      },
+      { title: tutor.name },
+    );
+  }
+
+  // ------------------------------------------------------------- dashboard
+
+  @Get('dashboard')
+  @Page()
+  @RequirePermission('interventions.read')
+  async dashboard(@Req() req: AppRequest, @Res() res: Response) {
+    const actor = actorOf(req.principal);
+    const { weekStart } = await this.analytics.calendarBounds();
+    const [counters, byType, compliance, tiers] = await Promise.all([
+      this.analytics.counters(actor),
+      this.dataSource.query(
+        `SELECT type, count(*)::int AS n FROM interventions WHERE status IN ('open', 'assigned', 'in_progress', 'waiting')
+          GROUP BY type ORDER BY n DESC`,
+      ) as Promise<{ type: InterventionType; n: number }[]>,
+      this.dataSource.query(
+        `SELECT count(*)::int AS resolved,
+                count(*) FILTER (WHERE resolution_met_at <= resolution_due_at)::int AS in_time
+           FROM interventions WHERE resolved_at >= $1`,
+        [weekStart],
+      ) as Promise<{ resolved: number; in_time: number }[]>,
+      this.dataSource.query(
+        `SELECT coalesce(tier, 'Not rated') AS tier, count(*)::int AS n FROM tutor_performance_tiers GROUP BY 1`,
+      ) as Promise<{ tier: string; n: number }[]>,
+    ]);
+    const bars = (items: { label: string; n: number }[]) => {
+      const max = Math.max(1, ...items.map((i) => i.n));
+      return items.map((i, index) => ({
+        ...i,
+        y: index * 28,
+        width: Math.round((i.n / max) * 300),
+        textX: Math.round((i.n / max) * 300) + 6,
+      }));
+    };
+    const typeBars = bars(
+      byType.map((r) => ({ label: INTERVENTION_TYPE_INFO[r.type].label, n: r.n })),
+    );
+    const tierOrder = [...PERFORMANCE_TIERS, 'Not rated'];
+    const tierBars = bars(
+      tierOrder.map((t) => ({ label: t, n: tiers.find((r) => r.tier === t)?.n ?? 0 })),
+    );
+    const c = compliance[0];
+    const breaches = await this.interventions.list(
+      {
+        slaState: 'breached',
+        sort: 'due',
+        limit: 10,
+        status: ['open', 'assigned', 'in_progress', 'waiting'],
+      },
+      actor,
+    );
+    const now = this.clock.now().getTime();
+    this.pages.send(
+      req,
+      res,
+      'dashboard',
+      {
+        counters,
+        compliance: {
+          resolved: c.resolved,
+          inTime: c.in_time,
+          percent: c.resolved ? Math.round((c.in_time / c.resolved) * 100) : null,
+        },
+        typeChart: { bars: typeBars, height: Math.max(28, typeBars.length * 28) },
+        tierChart: { bars: tierBars, height: tierBars.length * 28 },
+        riskNote: 'Risk bands appear here once churn scoring (the prediction module) is running.',
+        breaches: breaches.items.map((i) => this.row(i, now)),
+      },
+      { title: 'Dashboard' },
+    );
+  }
+}
+
+const hours = (minutes: number) => {
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return h ? `${h} h ${m} min` : `${m} min`;
+};
+
+export type { Priority };

@@ -1,0 +1,30 @@
+import { Module } from '@nestjs/common';
+import { NotificationsModule } from '../notifications/notifications.module';
+import { PerformanceModule } from '../performance/performance.module';
+import { WorkersModule } from '../workers/workers.module';
+import { InterventionAnalytics } from './intervention-analytics.service';
+import { InterventionConfigService } from './intervention-config.service';
+import { InterventionMailer } from './intervention-mailer.service';
+import { InterventionRuleRunner } from './intervention-rule-runner.service';
+import { InterventionSlaNotices } from './intervention-sla-notices.service';
+import { InterventionsController } from './interventions.controller';
+import { InterventionsProcessor } from './interventions.processor';
+import { InterventionsService } from './interventions.service';
+import { InterventionPagesController } from './intervention-pages.controller';
+
+/** Interventions (DOMAIN.md §6): aggregate, workflow, rule engine, SLA clocks, manager pages. */
+@Module({
+  imports: [WorkersModule, NotificationsModule, PerformanceModule],
+  controllers: [InterventionsController, InterventionPagesController],
+  providers: [
+    InterventionConfigService,
+    InterventionsService,
+    InterventionAnalytics,
+    InterventionMailer,
+    InterventionRuleRunner,
+    InterventionSlaNotices,
+    InterventionsProcessor,
+  ],
+  exports: [InterventionsService, InterventionAnalytics],
+})
+export class InterventionsModule {}
