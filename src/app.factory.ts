@@ -84,8 +84,12 @@ function securityHeaders(config: AppConfig) {
     baseUri: ["'self'"],
     upgradeInsecureRequests: config.isProduction ? [] : null,
   };
+  // same-origin, not helmet's no-referrer: under no-referrer browsers send `Origin: null` on
+  // their own form posts, which the CSRF origin check must refuse; cross-site requests still get no referrer.
+  const referrerPolicy = { policy: 'same-origin' as const };
   const strict = helmet({
     contentSecurityPolicy: { useDefaults: false, directives },
+    referrerPolicy,
     strictTransportSecurity: config.isProduction
       ? { maxAge: 31_536_000, includeSubDomains: true }
       : false,
@@ -96,6 +100,7 @@ function securityHeaders(config: AppConfig) {
       useDefaults: false,
       directives: { ...directives, styleSrc: ["'self'", "'unsafe-inline'"] },
     },
+    referrerPolicy,
     strictTransportSecurity: config.isProduction
       ? { maxAge: 31_536_000, includeSubDomains: true }
       : false,

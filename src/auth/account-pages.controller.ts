@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpException, Post, Query, Req, Res } from '@nestjs/common';
 import { SkipAudit } from '../audit/audit.decorators';
+import { ModuleRef } from '@nestjs/core';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AppConfig } from '../config/app-config';
@@ -12,6 +13,7 @@ import type { AppRequest } from './principal';
 import { SessionCookies } from './session-cookies';
 import { TokenService } from './token.service';
 import { ROLE_PERMISSIONS } from './permissions';
+import { HOME_DASHBOARD } from '../interventions/home-dashboard.token';
 
 interface FormBody {
   [field: string]: unknown;
@@ -28,13 +30,23 @@ export class AccountPagesController {
     private readonly cookies: SessionCookies,
     private readonly tokens: TokenService,
     private readonly config: AppConfig,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
   @Get('/')
   @Page()
   @RequirePermission('self.read')
-  home(@Req() req: AppRequest, @Res() res: Response): void {
+  async home(@Req() req: AppRequest, @Res() res: Response): Promise<void> {
     const principal = req.principal!;
+    // Staff who work the intervention queue start on their dashboard (src/interventions),
+    // found by token so that this module does not depend on that one.
+    if (principal.permissions.has('interventions.read')) {
+      const dashboard = this.moduleRef.get<{ render(q: AppRequest, s: Response): Promise<void> }>(
+        HOME_DASHBOARD,
+        { strict: false },
+      );
+      return dashboard.render(req, res);
+    }
     const roles = principal.kind === 'user' ? principal.roles : [];
     const permissions = new Set(roles.flatMap((r) => ROLE_PERMISSIONS[r]));
     const links = [

@@ -14,7 +14,6 @@ import {
   INTERVENTION_TYPES,
   InterventionOutcome,
   InterventionStatus,
-  InterventionType,
   OUTCOMES,
   Priority,
   PRIORITIES,
@@ -23,12 +22,13 @@ import {
 } from './intervention.constants';
 import { PERFORMANCE_TIERS } from '../performance/performance.constants';
 import { InterventionAnalytics } from './intervention-analytics.service';
+import { DashboardPage } from './dashboard-page.service';
+import { queueRow, relative, SLA_LABEL, STATUS_LABEL, when } from './queue-row';
 import {
   Actor,
   actorOf,
   InterventionDetail,
   InterventionsService,
-  InterventionSummary,
   ListFilters,
 } from './interventions.service';
 
@@ -42,40 +42,12 @@ const many = (v: unknown): string[] =>
     .filter(Boolean);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const STATUS_LABEL: Record<InterventionStatus, string> = {
-  open: 'Open',
-  assigned: 'Assigned',
-  in_progress: 'In progress',
-  waiting: 'Waiting on tutor',
-  completed: 'Completed',
-  cancelled: 'Cancelled',
-};
-const SLA_LABEL: Record<string, string> = {
-  on_track: 'On track',
-  at_risk: 'At risk',
-  breached: 'Breached',
-  paused: 'Paused',
-  met: 'Met',
-  missed: 'Missed',
-};
 const OUTCOME_LABEL: Record<InterventionOutcome, string> = {
   improved: 'Improved: measurable improvement after the intervention',
   no_change: 'No change: no significant change',
   declined: 'Declined: kept declining despite the intervention',
   churned: 'Churned: the tutor left the platform',
 };
-
-/** "in 3 h 20 min" / "2 d 4 h ago". */
-export function relative(ms: number): string {
-  const abs = Math.abs(ms);
-  const m = Math.round(abs / 60_000);
-  const d = Math.floor(m / 1440);
-  const h = Math.floor((m % 1440) / 60);
-  const min = m % 60;
-  const span = d ? `${d} d ${h} h` : h ? `${h} h ${min} min` : `${min} min`;
-  return ms >= 0 ? `in ${span}` : `${span} ago`;
-}
-const when = (iso: string | null) => (iso ? iso.replace('T', ' ').slice(0, 16) + ' UTC' : '');
 
 /** The managers' server-rendered pages: the queue, one intervention, tutors and the dashboard. */
 @ApiExcludeController()
@@ -84,6 +56,7 @@ export class InterventionPagesController {
   constructor(
     private readonly interventions: InterventionsService,
     private readonly analytics: InterventionAnalytics,
+    private readonly dashboardPage: DashboardPage,
     private readonly pages: Pages,
     private readonly clock: Clock,
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -116,14 +89,16 @@ export class InterventionPagesController {
         counters,
         canAssign: actor.canAssign,
         staff: staff.map((s) => ({ id: s.id, name: `${s.fullName} (${s.roles.join(', ')})` })),
-        rows: page.items.map((i) => this.row(i, now)),
+        rows: page.items.map((i) => queueRow(i, now)),
         nextHref: page.nextCursor ? `/interventions?${params.toString()}` : null,
         filters: {
+          // Only an explicit choice is marked: the default (still to do) is the first option.
           statuses: STATUSES.map((s) => ({
             value: s,
             label: STATUS_LABEL[s],
-            selected: selected(filters.status, s),
+            selected: q.status === s,
           })),
+          allStatuses: q.status === 'all',
           types: INTERVENTION_TYPES.map((t) => ({
             value: t,
             label: INTERVENTION_TYPE_INFO[t].label,
@@ -185,20 +160,6 @@ export class InterventionPagesController {
       sort: sort === 'created' || sort === 'priority' ? sort : 'due',
       limit: 50,
       cursor: text(q.cursor) || undefined,
-    };
-  }
-
-  private row(i: InterventionSummary, now: number) {
-    const due = i.slaDueAt ? Date.parse(i.slaDueAt) : null;
-    return {
-      ...i,
-      typeLabel: INTERVENTION_TYPE_INFO[i.type].label,
-      statusLabel: STATUS_LABEL[i.status],
-      slaLabel: SLA_LABEL[i.slaState],
-      dueRelative: due === null ? '' : relative(due - now),
-      dueAbsolute: when(i.slaDueAt),
-      dueIso: i.slaDueAt ?? '',
-      age: relative(Date.parse(i.createdAt) - now).replace(' ago', ''),
     };
   }
 
@@ -556,7 +517,7 @@ export class InterventionPagesController {
           engagement: fmt(m.engagement_score, 'n'),
           objectives: fmt(m.learning_objectives_met_rate, 'pct'),
         })),
-        interventions: history.items.map((i) => this.row(i, now)),
+        interventions: history.items.map((i) => queueRow(i, now)),
         sessions: sessions.map((s) => ({ ...s, at: when(s.scheduled_start.toISOString()) })),
       },
       { title: tutor.name },
@@ -568,70 +529,8 @@ export class InterventionPagesController {
   @Get('dashboard')
   @Page()
   @RequirePermission('interventions.read')
-  async dashboard(@Req() req: AppRequest, @Res() res: Response) {
-    const actor = actorOf(req.principal);
-    const { weekStart } = await this.analytics.calendarBounds();
-    const [counters, byType, compliance, tiers] = await Promise.all([
-      this.analytics.counters(actor),
-      this.dataSource.query(
-        `SELECT type, count(*)::int AS n FROM interventions WHERE status IN ('open', 'assigned', 'in_progress', 'waiting')
-          GROUP BY type ORDER BY n DESC`,
-      ) as Promise<{ type: InterventionType; n: number }[]>,
-      this.dataSource.query(
-        `SELECT count(*)::int AS resolved,
-                count(*) FILTER (WHERE resolution_met_at <= resolution_due_at)::int AS in_time
-           FROM interventions WHERE resolved_at >= $1`,
-        [weekStart],
-      ) as Promise<{ resolved: number; in_time: number }[]>,
-      this.dataSource.query(
-        `SELECT coalesce(tier, 'Not rated') AS tier, count(*)::int AS n FROM tutor_performance_tiers GROUP BY 1`,
-      ) as Promise<{ tier: string; n: number }[]>,
-    ]);
-    const bars = (items: { label: string; n: number }[]) => {
-      const max = Math.max(1, ...items.map((i) => i.n));
-      return items.map((i, index) => ({
-        ...i,
-        y: index * 28,
-        width: Math.round((i.n / max) * 300),
-        textX: Math.round((i.n / max) * 300) + 6,
-      }));
-    };
-    const typeBars = bars(
-      byType.map((r) => ({ label: INTERVENTION_TYPE_INFO[r.type].label, n: r.n })),
-    );
-    const tierOrder = [...PERFORMANCE_TIERS, 'Not rated'];
-    const tierBars = bars(
-      tierOrder.map((t) => ({ label: t, n: tiers.find((r) => r.tier === t)?.n ?? 0 })),
-    );
-    const c = compliance[0];
-    const breaches = await this.interventions.list(
-      {
-        slaState: 'breached',
-        sort: 'due',
-        limit: 10,
-        status: ['open', 'assigned', 'in_progress', 'waiting'],
-      },
-      actor,
-    );
-    const now = this.clock.now().getTime();
-    this.pages.send(
-      req,
-      res,
-      'dashboard',
-      {
-        counters,
-        compliance: {
-          resolved: c.resolved,
-          inTime: c.in_time,
-          percent: c.resolved ? Math.round((c.in_time / c.resolved) * 100) : null,
-        },
-        typeChart: { bars: typeBars, height: Math.max(28, typeBars.length * 28) },
-        tierChart: { bars: tierBars, height: tierBars.length * 28 },
-        riskNote: 'Risk bands appear here once churn scoring (the prediction module) is running.',
-        breaches: breaches.items.map((i) => this.row(i, now)),
-      },
-      { title: 'Dashboard' },
-    );
+  dashboard(@Req() req: AppRequest, @Res() res: Response) {
+    return this.dashboardPage.render(req, res);
   }
 }
 

@@ -11,6 +11,7 @@ import { InterventionsController } from './interventions.controller';
 import { InterventionsProcessor } from './interventions.processor';
 import { InterventionsService } from './interventions.service';
 import { InterventionPagesController } from './intervention-pages.controller';
+import { DashboardPage, HOME_DASHBOARD } from './dashboard-page.service';
 
 /** Interventions (DOMAIN.md §6): aggregate, workflow, rule engine, SLA clocks, manager pages. */
 @Module({
@@ -24,6 +25,8 @@ import { InterventionPagesController } from './intervention-pages.controller';
     InterventionRuleRunner,
     InterventionSlaNotices,
     InterventionsProcessor,
+    DashboardPage,
+    { provide: HOME_DASHBOARD, useExisting: DashboardPage },
   ],
   exports: [InterventionsService, InterventionAnalytics],
 })

@@ -7,6 +7,9 @@ import { NavLink, ViewService } from './view.service';
 
 const NAV: { href: string; label: string; permission: Permission }[] = [
   { href: '/', label: 'Home', permission: 'self.read' },
+  { href: '/dashboard', label: 'Dashboard', permission: 'interventions.read' },
+  { href: '/interventions', label: 'Interventions', permission: 'interventions.read' },
+  { href: '/tutors', label: 'Tutors', permission: 'tutors.read_risk' },
   { href: '/admin/users', label: 'Users', permission: 'users.manage' },
   { href: '/admin/api-keys', label: 'API keys', permission: 'api_keys.manage' },
   { href: '/admin/audit', label: 'Audit log', permission: 'audit.read' },
