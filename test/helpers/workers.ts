@@ -33,16 +33,23 @@ export async function waitFor<T>(
 export const queueOf = (t: TestApp, name: (typeof QUEUE_NAMES)[number]): Queue =>
   t.app.get(QueueRegistry).get(name);
 
-/** Jobs not yet finished in all queues (the scheduler's next ticks excluded). */
-export async function pendingJobs(queues: Queue[]): Promise<number> {
+/**
+ * Jobs waiting, running, or delayed until at most `horizonMs` from now (the
+ * one-second recompute buckets, early retries). Scheduled ticks and jobs set
+ * for later (an SLA check due in hours) do not count.
+ */
+export async function pendingJobs(queues: Queue[], horizonMs = 10_000): Promise<number> {
   let pending = 0;
+  const horizon = Date.now() + horizonMs;
   for (const queue of queues) {
     const counts = await queue.getJobCounts();
     const delayed = await queue.getDelayed();
     pending +=
       counts.waiting +
       counts.active +
-      delayed.filter((j) => !String(j.id).startsWith('repeat:')).length;
+      delayed.filter(
+        (j) => !String(j.id).startsWith('repeat:') && j.timestamp + (j.opts.delay ?? 0) <= horizon,
+      ).length;
   }
   return pending;
 }
