@@ -116,13 +116,20 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
       SHUTDOWN_DRAIN_MS,
     );
     if (!drained) this.logger.warn('jobs still running after 25 s; they will run again elsewhere');
-    const returned = await this.returnClaimedJobs(queues);
+    // Bounded: with Redis away there is nothing to return, and no reason to wait.
+    let returned = 0;
+    await settleWithin(
+      this.returnClaimedJobs(queues).then((n) => (returned = n)),
+      RETURN_CLAIMED_MS,
+    );
     await Promise.all(queues.map((q: Queue) => q.close(!drained)));
     if (returned)
       this.logger.log(`returned ${returned} claimed but unstarted jobs to their queues`);
     this.logger.log(`queues closed after ${Date.now() - started} ms`);
   }
 }
+
+const RETURN_CLAIMED_MS = 3_000;
 
 /** True when `promise` settles within `ms`. */
 async function settleWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
