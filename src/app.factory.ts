@@ -16,6 +16,7 @@ import { requestContext } from './common/request-context';
 import { requestId } from './common/request-id.middleware';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
+import { MonitoringMetrics } from './monitoring/metrics.service';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -40,6 +41,8 @@ export async function createApp(
   });
   app.set('trust proxy', 1);
   app.disable('x-powered-by');
+  // Counts every request by its matched route pattern, refused ones included.
+  app.use(app.get(MonitoringMetrics).httpMiddleware());
   app.use(requestId);
   app.use(requestContext);
   app.use(securityHeaders(config));

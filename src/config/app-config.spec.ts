@@ -45,6 +45,9 @@ describe('loadConfig', () => {
     expect(text).toMatch(/API_KEYS: each key must be at least 32/);
     expect(text).toMatch(/JWT_SECRET must be set in production/);
     expect(text).toMatch(/ENCRYPTION_KEYS must be set in production/);
+    expect(text).toMatch(/METRICS_TOKEN must be set to at least 32/);
+    const short = problemsOf({ NODE_ENV: 'production', METRICS_TOKEN: 'short-token' }).join('\n');
+    expect(short).toMatch(/METRICS_TOKEN must be set to at least 32/);
   });
 
   it('accepts a complete production configuration', () => {
@@ -57,6 +60,7 @@ describe('loadConfig', () => {
       JWT_SECRET: 'j'.repeat(48),
       ENCRYPTION_KEYS: `p1:${Buffer.alloc(32, 7).toString('base64')}`,
       BLIND_INDEX_KEY: Buffer.alloc(32, 9).toString('base64'),
+      METRICS_TOKEN: 'm'.repeat(40),
     });
     expect(config.isProduction).toBe(true);
   });

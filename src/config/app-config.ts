@@ -164,6 +164,26 @@ export const VARIABLES: Record<string, VariableDoc> = {
   SCHEDULE_ALERT_RULES: { description: 'Alert rules (cron)' },
   SCHEDULE_RETENTION_SWEEP: { description: 'Data retention sweep (cron)' },
   SCHEDULE_WEEKLY_DIGEST: { description: 'Weekly digest for operations managers (cron)' },
+  METRICS_TOKEN: {
+    description:
+      'Bearer token for GET /metrics (Prometheus); required in production (32+ characters); unset: open in development, 404 otherwise',
+    secret: true,
+  },
+  ALERT_EMAIL: { description: 'Where alert emails go (unset: no email channel)' },
+  ALERT_WEBHOOK_URL: {
+    description: 'Generic webhook receiving alert JSON (fired/resolved)',
+    secret: true,
+  },
+  ALERT_OUTBOX_BACKLOG: { description: 'Alert when this many outbox events wait unpublished' },
+  ALERT_QUEUE_FAILED: { description: 'Alert when this many failed jobs sit in the queues' },
+  ALERT_SLA_BREACHES: { description: 'Alert when this many open interventions breach their SLA' },
+  ALERT_UPTIME_PERCENT: {
+    description: 'Alert when a service is up less than this share of checks over 24 h (%)',
+  },
+  ALERT_INSIGHT_P95_SECONDS: {
+    description:
+      'Alert when the p95 insight latency (stored → metrics updated) over 1 h exceeds this',
+  },
 };
 
 /** Development-only secrets; production refuses them. */
@@ -348,6 +368,45 @@ export class AppConfig {
   @IsCron()
   SCHEDULE_WEEKLY_DIGEST = '0 9 * * 1';
 
+  @IsOptional()
+  @IsString()
+  METRICS_TOKEN?: string;
+
+  @IsOptional()
+  @IsEmail({}, { message: 'ALERT_EMAIL must be an email address' })
+  ALERT_EMAIL?: string;
+
+  @IsOptional()
+  @IsUrl(ENDPOINT)
+  ALERT_WEBHOOK_URL?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  ALERT_OUTBOX_BACKLOG = 1000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  ALERT_QUEUE_FAILED = 50;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  ALERT_SLA_BREACHES = 10;
+
+  @Transform(({ value }: { value: unknown }) =>
+    value === undefined || value === '' ? undefined : Number(value),
+  )
+  @Min(0)
+  @Max(100)
+  ALERT_UPTIME_PERCENT = 99.5;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  ALERT_INSIGHT_P95_SECONDS = 3600;
+
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';
   }
@@ -440,6 +499,14 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
         problems.push(`${name} must be set in production (the development default is refused)`);
       }
     }
+    if (
+      !config.METRICS_TOKEN ||
+      config.METRICS_TOKEN.length < MIN_SECRET_LENGTH ||
+      EXAMPLE_SECRETS.has(config.METRICS_TOKEN)
+    )
+      problems.push(
+        `METRICS_TOKEN must be set to at least ${MIN_SECRET_LENGTH} random characters in production`,
+      );
     for (const key of config.API_KEYS) {
       if (key.length < MIN_SECRET_LENGTH || EXAMPLE_SECRETS.has(key)) {
         problems.push(

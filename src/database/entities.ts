@@ -19,6 +19,9 @@ import { InterventionNote } from '../interventions/entities/intervention-note.en
 import { InterventionSlaNotice } from '../interventions/entities/intervention-sla-notice.entity';
 import { InterventionTransition } from '../interventions/entities/intervention-transition.entity';
 import { Intervention } from '../interventions/entities/intervention.entity';
+import { AlertState } from '../monitoring/entities/alert-state.entity';
+import { ServiceCheck } from '../monitoring/entities/service-check.entity';
+import { ServiceIncident } from '../monitoring/entities/service-incident.entity';
 
 /** Every entity, listed once; the app, the CLI and the schema test share it. */
 export const ENTITIES = [
@@ -43,4 +46,7 @@ export const ENTITIES = [
   InterventionNote,
   InterventionSlaNotice,
   InterventionConfigVersion,
+  ServiceCheck,
+  ServiceIncident,
+  AlertState,
 ];

@@ -9,9 +9,15 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import Redis from 'ioredis';
-import { Public } from '../auth/access.decorators';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Public, RequirePermission } from '../auth/access.decorators';
 import { DetailedHttpError } from '../common/error-body';
 import { REDIS } from '../common/redis.module';
+import { AppConfig } from '../config/app-config';
+import { WorkerStats } from '../workers/worker-stats.service';
+import { probeDisk, probeQueues, probeSmtp, ProbeResult } from './probes';
+import { Readiness } from './readiness.service';
 
 const REDIS_PING_TIMEOUT_MS = 300;
 
@@ -23,6 +29,10 @@ export class HealthController {
     private readonly database: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly readiness: Readiness,
+    private readonly stats: WorkerStats,
+    private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   /** The process is up. Never touches a dependency. */
@@ -34,27 +44,87 @@ export class HealthController {
   }
 
   /**
-   * Ready to serve: 503 when PostgreSQL does not answer. A Redis outage is
-   * reported as degraded (200): pages still work and events wait in the outbox.
+   * Ready to serve: 503 when PostgreSQL does not answer, when migrations are
+   * pending, or when ROLE=all|worker and a job has no processor attached. A
+   * Redis outage is reported as degraded (200): pages still work and events
+   * wait in the outbox. Cheap: one SELECT 1, one PING, the rest from memory.
    */
   @Get('ready')
   @Public()
   @HealthCheck()
-  @ApiServiceUnavailableResponse({ description: 'PostgreSQL does not answer' })
-  async ready(): Promise<HealthCheckResult> {
+  @ApiServiceUnavailableResponse({
+    description: 'PostgreSQL does not answer, migrations are pending, or no processor is attached',
+  })
+  ready(): Promise<HealthCheckResult> {
+    return this.checked([
+      () => this.database.pingCheck('database', { timeout: 1000 }),
+      () => this.redisState(),
+      () => this.migrationState(),
+      () => this.workersState(),
+    ]);
+  }
+
+  /**
+   * Readiness plus the slow checks (admins only, never for a load balancer):
+   * SMTP reachability (verify, 3 s timeout), queue backlogs, free disk.
+   */
+  @Get('deep')
+  @RequirePermission('system.operate')
+  @HealthCheck()
+  @ApiServiceUnavailableResponse({ description: 'A dependency is down' })
+  deep(): Promise<HealthCheckResult> {
+    return this.checked([
+      () => this.database.pingCheck('database', { timeout: 1000 }),
+      () => this.redisState(),
+      () => this.migrationState(),
+      () => this.workersState(),
+      async () => this.fromProbe('smtp', await probeSmtp(this.config.SMTP_URL)),
+      async () => this.fromProbe('queues', await probeQueues(() => this.stats.counts())),
+      async () => this.fromProbe('disk', await probeDisk(this.config.DATA_DIR)),
+    ]);
+  }
+
+  private async checked(
+    checks: Parameters<HealthCheckService['check']>[0],
+  ): Promise<HealthCheckResult> {
     try {
-      return await this.health.check([
-        () => this.database.pingCheck('database', { timeout: 1000 }),
-        () => this.redisState(),
-      ]);
+      return await this.health.check(checks);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       const result = error.getResponse() as HealthCheckResult;
       const down = Object.keys(result.error ?? {});
-      throw new DetailedHttpError(503, `Not ready: ${down.join(', ')} does not answer`, {
-        ...result,
-      });
+      const what =
+        down.length === 1 && down[0] === 'database'
+          ? 'database does not answer'
+          : down.map((name) => `${name}: ${String(result.error?.[name]?.message ?? 'down')}`);
+      throw new DetailedHttpError(
+        503,
+        `Not ready: ${Array.isArray(what) ? what.join('; ') : what}`,
+        { ...result },
+      );
     }
+  }
+
+  private migrationState(): HealthIndicatorResult {
+    const indicator = this.indicators.check('migrations');
+    const pending = this.readiness.pendingMigrations();
+    return pending.length
+      ? indicator.down({ message: `${pending.length} pending`, pending })
+      : indicator.up();
+  }
+
+  private workersState(): HealthIndicatorResult {
+    const indicator = this.indicators.check('workers');
+    const state = this.readiness.workerState();
+    if (state.status === 'down') return indicator.down({ message: state.message });
+    const { status: _status, ...rest } = state;
+    return indicator.up(rest as Record<string, unknown>);
+  }
+
+  private fromProbe(key: string, result: ProbeResult): HealthIndicatorResult {
+    const indicator = this.indicators.check(key);
+    const data = { latencyMs: result.latencyMs, ...(result.data ?? {}) };
+    return result.up ? indicator.up(data) : indicator.down({ ...data, message: result.detail });
   }
 
   private async redisState(): Promise<HealthIndicatorResult> {

@@ -13,6 +13,7 @@ const NAV: { href: string; label: string; permission: Permission }[] = [
   { href: '/admin/users', label: 'Users', permission: 'users.manage' },
   { href: '/admin/api-keys', label: 'API keys', permission: 'api_keys.manage' },
   { href: '/admin/audit', label: 'Audit log', permission: 'audit.read' },
+  { href: '/admin/status', label: 'Status', permission: 'system.operate' },
   { href: '/account/password', label: 'Password', permission: 'self.read' },
 ];
 

@@ -70,6 +70,10 @@ export const JOBS = {
   maintenance: {
     /** Synthetic sessions, feedback and events up to now (SIMULATION_ENABLED only). */
     generateSyntheticData: job(QUEUES.maintenance, 'generate-synthetic-data', { attempts: 2 }),
+    /** Check PostgreSQL, Redis, the queues, SMTP and PUBLIC_URL; record and open/close incidents. */
+    uptimeChecks: job(QUEUES.maintenance, 'uptime-checks', { attempts: 1, timeout: 50_000 }),
+    /** Evaluate the alert rules; notify on state changes only. */
+    alertRules: job(QUEUES.maintenance, 'alert-rules', { attempts: 1, timeout: 120_000 }),
   },
 } as const satisfies Record<string, Record<string, JobDefinition>>;
 

@@ -48,6 +48,20 @@ describe('the schedule table', () => {
         tz: 'UTC',
         payload: {},
       },
+      {
+        key: 'uptime-checks',
+        job: JOBS.maintenance.uptimeChecks,
+        cron: '* * * * *',
+        tz: 'UTC',
+        payload: {},
+      },
+      {
+        key: 'alert-rules',
+        job: JOBS.maintenance.alertRules,
+        cron: '*/5 * * * *',
+        tz: 'UTC',
+        payload: {},
+      },
     ]);
     const simulating = desiredSchedules(loadConfig({ SIMULATION_ENABLED: 'true' }));
     expect(simulating.map((s) => [s.key, s.cron])).toEqual([
@@ -55,6 +69,8 @@ describe('the schedule table', () => {
       ['data-generation', '*/15 * * * *'],
       ['sla-sweep', '* * * * *'],
       ['intervention-rules', '0 1 * * *'],
+      ['uptime-checks', '* * * * *'],
+      ['alert-rules', '*/5 * * * *'],
     ]);
   });
 

@@ -22,8 +22,6 @@ export interface ScheduleEntry {
  *   { key: 'churn-scoring', job: JOBS.prediction.churnScoring, cron: (c) => c.SCHEDULE_CHURN_SCORING },
  *   { key: 'model-training', job: JOBS.training.trainModels, cron: (c) => c.SCHEDULE_MODEL_TRAINING },
  *   { key: 'first-session-lookahead', job: JOBS.prediction.firstSessionLookahead, cron: (c) => c.SCHEDULE_FIRST_SESSION_LOOKAHEAD },
- *   { key: 'uptime-checks', job: JOBS.maintenance.uptimeChecks, cron: (c) => c.SCHEDULE_UPTIME_CHECKS },
- *   { key: 'alert-rules', job: JOBS.maintenance.alertRules, cron: (c) => c.SCHEDULE_ALERT_RULES },
  *   { key: 'retention-sweep', job: JOBS.maintenance.retentionSweep, cron: (c) => c.SCHEDULE_RETENTION_SWEEP },
  *   { key: 'weekly-digest', job: JOBS.notifications.weeklyDigest, cron: (c) => c.SCHEDULE_WEEKLY_DIGEST },
  */
@@ -45,6 +43,12 @@ export const SCHEDULES: readonly ScheduleEntry[] = [
     job: JOBS.interventions.nightlyRules,
     cron: (c) => c.SCHEDULE_INTERVENTION_RULES,
   },
+  {
+    key: 'uptime-checks',
+    job: JOBS.maintenance.uptimeChecks,
+    cron: (c) => c.SCHEDULE_UPTIME_CHECKS,
+  },
+  { key: 'alert-rules', job: JOBS.maintenance.alertRules, cron: (c) => c.SCHEDULE_ALERT_RULES },
 ];
 
 /** A schedule as Bull stores it (`queue.getRepeatableJobs()`). */
