@@ -1,6 +1,6 @@
 import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AUDIT_ACTIONS } from '../audit/audit-actions';
 import { Clock } from '../common/clock';
@@ -9,7 +9,8 @@ import { DetailedHttpError } from '../common/error-body';
 import { decodeCursor, Page, toPage } from '../common/pagination';
 import { AppConfig } from '../config/app-config';
 import { stripHtml } from '../security/plain-text';
-import { MailService } from '../notifications/mail.service';
+import { CATEGORIES } from '../notifications/notification-links';
+import { NotificationsService } from '../notifications/notifications.service';
 import { Role, ROLES, User } from './entities/user.entity';
 import { OneTimeTokenService } from './one-time-token.service';
 import { PasswordService } from './password.service';
@@ -41,7 +42,7 @@ export class UsersService {
     private readonly passwords: PasswordService,
     private readonly tokens: TokenService,
     private readonly oneTimeTokens: OneTimeTokenService,
-    private readonly mail: MailService,
+    private readonly notifications: NotificationsService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly audit: AuthAudit,
@@ -367,9 +368,13 @@ export class UsersService {
     const base = this.config.PUBLIC_URL ?? `http://localhost:${this.config.PORT}`;
     const path = purpose === 'invite' ? '/set-password' : '/reset-password';
     try {
-      await this.mail.send({
-        to: user.email,
+      // Queued and logged (the link is encrypted at rest); one message per token.
+      await this.notifications.notify({
+        workflow: purpose === 'invite' ? 'invite' : 'password-reset',
+        entityKey: createHash('sha256').update(token).digest('hex').slice(0, 40),
+        category: CATEGORIES.account,
         template: purpose === 'invite' ? 'invite' : 'password-reset',
+        to: { kind: 'user', id: user.id, email: user.email },
         context: { recipientName: user.fullName, url: `${base}${path}?token=${token}` },
       });
     } catch (error) {

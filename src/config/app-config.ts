@@ -164,6 +164,15 @@ export const VARIABLES: Record<string, VariableDoc> = {
   SCHEDULE_ALERT_RULES: { description: 'Alert rules (cron)' },
   SCHEDULE_RETENTION_SWEEP: { description: 'Data retention sweep (cron)' },
   SCHEDULE_WEEKLY_DIGEST: { description: 'Weekly digest for operations managers (cron)' },
+  SCHEDULE_FEEDBACK_REMINDERS: {
+    description: 'Feedback reminders for sessions 24–48 h ago with no feedback (cron)',
+  },
+  SCHEDULE_FIRST_SESSION_CHECKINS: {
+    description: 'First-session check-in emails to tutors, 2 h after a first session (cron)',
+  },
+  SCHEDULE_ASSIGNMENT_NOTICES: {
+    description: '"Assigned to you" notices for newly assigned interventions (cron)',
+  },
   METRICS_TOKEN: {
     description:
       'Bearer token for GET /metrics (Prometheus); required in production (32+ characters); unset: open in development, 404 otherwise',
@@ -367,6 +376,15 @@ export class AppConfig {
 
   @IsCron()
   SCHEDULE_WEEKLY_DIGEST = '0 9 * * 1';
+
+  @IsCron()
+  SCHEDULE_FEEDBACK_REMINDERS = '15 * * * *';
+
+  @IsCron()
+  SCHEDULE_FIRST_SESSION_CHECKINS = '*/10 * * * *';
+
+  @IsCron()
+  SCHEDULE_ASSIGNMENT_NOTICES = '* * * * *';
 
   @IsOptional()
   @IsString()

@@ -19,6 +19,9 @@ import { InterventionNote } from '../interventions/entities/intervention-note.en
 import { InterventionSlaNotice } from '../interventions/entities/intervention-sla-notice.entity';
 import { InterventionTransition } from '../interventions/entities/intervention-transition.entity';
 import { Intervention } from '../interventions/entities/intervention.entity';
+import { InAppNotification } from '../notifications/entities/in-app-notification.entity';
+import { NotificationMessage } from '../notifications/entities/notification-message.entity';
+import { NotificationPreference } from '../notifications/entities/notification-preference.entity';
 import { AlertState } from '../monitoring/entities/alert-state.entity';
 import { ServiceCheck } from '../monitoring/entities/service-check.entity';
 import { ServiceIncident } from '../monitoring/entities/service-incident.entity';
@@ -46,6 +49,9 @@ export const ENTITIES = [
   InterventionNote,
   InterventionSlaNotice,
   InterventionConfigVersion,
+  NotificationMessage,
+  NotificationPreference,
+  InAppNotification,
   ServiceCheck,
   ServiceIncident,
   AlertState,

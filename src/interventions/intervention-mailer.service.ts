@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
-import { MailService } from '../notifications/mail.service';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { CATEGORIES, NotificationLinks } from '../notifications/notification-links';
+import { NotificationsService } from '../notifications/notifications.service';
 import { INTERVENTION_TYPE_INFO, InterventionType } from './intervention.constants';
 
 /** The tutor-facing copy of each automated type (DOMAIN.md §6.1 subjects). */
@@ -52,15 +55,20 @@ export interface StaffRecipient {
   fullName: string;
 }
 
+/** Tutor-initiated reschedules in 14 days from which the tutor's manager is told too. */
+export const RESCHEDULE_ESCALATION_COUNT = 6;
+
 /**
- * Every email of the interventions module goes through here, so moving
- * delivery onto the notifications queue later is a change in one place.
+ * Every email of the interventions module goes through here, onto the
+ * notifications module's logged, queued path: one message per (workflow,
+ * entity), delivered by a retried job, with in-app entries for staff.
  */
 @Injectable()
 export class InterventionMailer {
   constructor(
-    private readonly mail: MailService,
-    private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly notifications: NotificationsService,
+    private readonly links: NotificationLinks,
   ) {}
 
   /** The automated intervention's email to the tutor. */
@@ -71,10 +79,67 @@ export class InterventionMailer {
   ): Promise<void> {
     const copy = AUTOMATED_COPY[type];
     if (!copy) throw new Error(`${type} is not an automated intervention`);
-    await this.mail.send({
-      to: tutor.email,
+    // The rule engine keeps one open intervention per (tutor, type): that one is being delivered.
+    const [iv]: { id: string; tutor_id: string; manager_user_id: string | null }[] =
+      await this.dataSource.query(
+        `SELECT i.id, t.id AS tutor_id, t.manager_user_id
+           FROM interventions i JOIN tutors t ON t.id = i.tutor_id
+          WHERE t.email = $1 AND i.type = $2 AND i.status = 'open'
+          ORDER BY i.created_at DESC LIMIT 1`,
+        [tutor.email, type],
+      );
+    if (!iv) throw new Error(`no open ${type} intervention for tutor ${tutor.email}`);
+    await this.notifications.notify({
+      workflow: 'intervention-automated',
+      entityKey: iv.id,
+      category: CATEGORIES.tutorTips,
       template: 'intervention-automated',
+      to: { kind: 'tutor', id: iv.tutor_id, email: tutor.email },
       context: { ...copy, tutorName: tutor.name, reason },
+    });
+    if (type === 'rescheduling_alert' && iv.manager_user_id)
+      await this.rescheduleEscalation(iv.id, iv.tutor_id, iv.manager_user_id, tutor.name);
+  }
+
+  /** 6+ tutor-initiated reschedules in 14 days: the tutor's manager hears of it too. */
+  private async rescheduleEscalation(
+    interventionId: string,
+    tutorId: string,
+    managerId: string,
+    tutorName: string,
+  ): Promise<void> {
+    const [row]: { n: number; email: string; full_name: string }[] = await this.dataSource.query(
+      `SELECT (SELECT count(*)::int FROM sessions
+                WHERE tutor_id = $1 AND tutor_initiated_reschedule
+                  AND scheduled_start >= now() - interval '14 days') AS n,
+              u.email, u.full_name
+         FROM users u WHERE u.id = $2 AND u.is_active`,
+      [tutorId, managerId],
+    );
+    if (!row || row.n < RESCHEDULE_ESCALATION_COUNT) return;
+    const title = `${tutorName} rescheduled ${row.n} sessions in 14 days`;
+    const path = `/interventions/${interventionId}`;
+    await this.notifications.notify({
+      workflow: 'reschedule-escalation',
+      entityKey: interventionId,
+      category: CATEGORIES.staffNotices,
+      template: 'notice',
+      to: { kind: 'user', id: managerId, email: row.email },
+      context: {
+        title,
+        recipientName: row.full_name,
+        paragraphs: [
+          `${tutorName} initiated ${row.n} reschedules in the last 14 days (${RESCHEDULE_ESCALATION_COUNT} or more escalate to you).`,
+          'The tutor has been sent a scheduling reminder. A conversation may help.',
+        ],
+        action: { label: 'Open the intervention', url: this.links.url(path) },
+      },
+      inApp: {
+        userId: managerId,
+        title,
+        body: 'The tutor was sent a scheduling reminder.',
+        url: path,
+      },
     });
   }
 
@@ -94,16 +159,33 @@ export class InterventionMailer {
       assigneeName: string;
     },
   ): Promise<void> {
-    const base = this.config.PUBLIC_URL ?? `http://localhost:${this.config.PORT}`;
-    await this.mail.send({
-      to: to.email,
+    const [user]: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM users WHERE lower(email) = lower($1) ORDER BY is_active DESC LIMIT 1`,
+      [to.email],
+    );
+    if (!user) throw new Error(`no user with the address of an SLA notice recipient`);
+    const path = `/interventions/${notice.interventionId}`;
+    const stage = createHash('sha256')
+      .update(`${notice.targetLabel}|${notice.heading}`)
+      .digest('hex');
+    await this.notifications.notify({
+      workflow: 'intervention-sla',
+      entityKey: `${notice.interventionId}:${stage.slice(0, 16)}:${user.id}`,
+      category: CATEGORIES.staffNotices,
       template: 'intervention-sla',
+      to: { kind: 'user', id: user.id, email: to.email },
       context: {
         ...notice,
         recipientName: to.fullName,
         typeLabel: INTERVENTION_TYPE_INFO[notice.type].label,
         dueAt: notice.dueAt.toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
-        url: `${base.replace(/\/$/, '')}/interventions/${notice.interventionId}`,
+        url: this.links.url(path),
+      },
+      inApp: {
+        userId: user.id,
+        title: notice.subject,
+        body: `${notice.summary} ${notice.targetLabel} was due ${notice.dueAt.toISOString().replace('T', ' ').slice(0, 16)} UTC; assignee: ${notice.assigneeName}.`,
+        url: path,
       },
     });
   }

@@ -50,15 +50,31 @@ export class EmailTemplates {
     return [...this.templates.keys()];
   }
 
-  render(name: string, context: Record<string, unknown>): RenderedEmail {
+  /**
+   * `tracking` fills the layout's footer: the unsubscribe link and the open
+   * pixel (both absent for account email such as invitations).
+   */
+  render(
+    name: string,
+    context: Record<string, unknown>,
+    tracking: { unsubscribeUrl?: string; pixelUrl?: string } = {},
+  ): RenderedEmail {
     const template = this.templates.get(name);
     if (!template) throw new Error(`unknown email template ${name}`);
     const subject = template.subject(context).replace(/\s+/g, ' ').trim();
     const body = template.html(context);
     return {
       subject,
-      html: this.layout({ ...context, subject, body: new Handlebars.SafeString(body) }),
-      text: template.text(context),
+      html: this.layout({
+        ...context,
+        subject,
+        body: new Handlebars.SafeString(body),
+        unsubscribeUrl: tracking.unsubscribeUrl ?? null,
+        pixelUrl: tracking.pixelUrl ?? null,
+      }),
+      text: tracking.unsubscribeUrl
+        ? `${template.text(context)}\n\n--\nUnsubscribe: ${tracking.unsubscribeUrl}\n`
+        : template.text(context),
     };
   }
 }

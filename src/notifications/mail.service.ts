@@ -10,6 +10,9 @@ export interface OutgoingEmail {
   to: string;
   template: string;
   context: Record<string, unknown>;
+  /** Footer links for the layout (unsubscribe, open pixel). */
+  tracking?: { unsubscribeUrl?: string; pixelUrl?: string };
+  headers?: Record<string, string>;
 }
 
 export interface SentEmail {
@@ -44,8 +47,9 @@ export class MailService implements OnApplicationShutdown {
   }
 
   async send(email: OutgoingEmail): Promise<SentEmail> {
-    const rendered = this.templates.render(email.template, email.context);
+    const rendered = this.templates.render(email.template, email.context, email.tracking);
     const info = await this.transport.sendMail({
+      ...(email.headers ? { headers: email.headers } : {}),
       from: this.config.MAIL_FROM,
       to: email.to,
       subject: rendered.subject,

@@ -14,6 +14,8 @@ const NAV: { href: string; label: string; permission: Permission }[] = [
   { href: '/admin/api-keys', label: 'API keys', permission: 'api_keys.manage' },
   { href: '/admin/audit', label: 'Audit log', permission: 'audit.read' },
   { href: '/admin/status', label: 'Status', permission: 'system.operate' },
+  { href: '/admin/workers', label: 'Workers', permission: 'system.operate' },
+  { href: '/admin/messages', label: 'Messages', permission: 'system.operate' },
   { href: '/account/password', label: 'Password', permission: 'self.read' },
 ];
 
@@ -31,6 +33,12 @@ const NOTICES: Record<string, string> = {
   'key-revoked': 'The API key is revoked; clients using it are refused from now on.',
   imported: 'The users are created; invitations are being emailed.',
 };
+
+/**
+ * Set on page requests by the notifications module's interceptor (after the
+ * guard identified the user): the unread count shown in the layout.
+ */
+export type UnreadCountRequest = Request & { unreadNotifications?: number };
 
 export interface PageOptions {
   title: string;
@@ -71,6 +79,7 @@ export class Pages {
       user: user ? { name: user.email.split('@')[0], email: user.email, roles: user.roles } : null,
       nav,
       flash: options.flash ?? (notice ? { kind: 'info', text: notice } : null),
+      unreadCount: user ? ((req as UnreadCountRequest).unreadNotifications ?? null) : null,
     });
   }
 

@@ -87,4 +87,6 @@ export interface LayoutContext {
   user: { name: string; email: string; roles: string[] } | null;
   nav: NavLink[];
   flash?: { kind: 'info' | 'error'; text: string } | null;
+  /** Unread in-app notifications of the signed-in user (null: not shown). */
+  unreadCount?: number | null;
 }

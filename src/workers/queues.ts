@@ -67,6 +67,20 @@ export const JOBS = {
     /** Per-minute safety net: enqueue the checks whose time has passed. */
     slaSweep: job(QUEUES.notifications, 'intervention-sla-sweep', { attempts: 1 }),
   },
+  notifications: {
+    /** notification.queued: send one logged message (event id = message id). */
+    deliverMessage: job(QUEUES.notifications, 'deliver-message'),
+    /** session.recorded: invite the student (or parent, under 13) to give feedback. */
+    feedbackInvitation: job(QUEUES.notifications, 'feedback-invitation'),
+    /** Hourly: reminders for completed sessions 24–48 h ago with no feedback. */
+    feedbackReminders: job(QUEUES.notifications, 'feedback-reminders', { attempts: 3 }),
+    /** First sessions that ended 2 h ago: check in with the tutor. */
+    firstSessionCheckins: job(QUEUES.notifications, 'first-session-checkins', { attempts: 3 }),
+    /** Newly assigned interventions: tell the assignee (email and in-app). */
+    assignmentNotices: job(QUEUES.notifications, 'assignment-notices', { attempts: 1 }),
+    /** Monday digest for operations managers. */
+    weeklyDigest: job(QUEUES.notifications, 'weekly-digest', { attempts: 3 }),
+  },
   maintenance: {
     /** Synthetic sessions, feedback and events up to now (SIMULATION_ENABLED only). */
     generateSyntheticData: job(QUEUES.maintenance, 'generate-synthetic-data', { attempts: 2 }),

@@ -62,6 +62,14 @@ describe('the schedule table', () => {
         tz: 'UTC',
         payload: {},
       },
+      ...(
+        [
+          ['weekly-digest', JOBS.notifications.weeklyDigest, '0 9 * * 1'],
+          ['feedback-reminders', JOBS.notifications.feedbackReminders, '15 * * * *'],
+          ['first-session-checkins', JOBS.notifications.firstSessionCheckins, '*/10 * * * *'],
+          ['assignment-notices', JOBS.notifications.assignmentNotices, '* * * * *'],
+        ] as const
+      ).map(([key, job, cron]) => ({ key, job, cron, tz: 'UTC', payload: {} })),
     ]);
     const simulating = desiredSchedules(loadConfig({ SIMULATION_ENABLED: 'true' }));
     expect(simulating.map((s) => [s.key, s.cron])).toEqual([
@@ -71,6 +79,10 @@ describe('the schedule table', () => {
       ['intervention-rules', '0 1 * * *'],
       ['uptime-checks', '* * * * *'],
       ['alert-rules', '*/5 * * * *'],
+      ['weekly-digest', '0 9 * * 1'],
+      ['feedback-reminders', '15 * * * *'],
+      ['first-session-checkins', '*/10 * * * *'],
+      ['assignment-notices', '* * * * *'],
     ]);
   });
 

@@ -23,7 +23,6 @@ export interface ScheduleEntry {
  *   { key: 'model-training', job: JOBS.training.trainModels, cron: (c) => c.SCHEDULE_MODEL_TRAINING },
  *   { key: 'first-session-lookahead', job: JOBS.prediction.firstSessionLookahead, cron: (c) => c.SCHEDULE_FIRST_SESSION_LOOKAHEAD },
  *   { key: 'retention-sweep', job: JOBS.maintenance.retentionSweep, cron: (c) => c.SCHEDULE_RETENTION_SWEEP },
- *   { key: 'weekly-digest', job: JOBS.notifications.weeklyDigest, cron: (c) => c.SCHEDULE_WEEKLY_DIGEST },
  */
 export const SCHEDULES: readonly ScheduleEntry[] = [
   {
@@ -49,6 +48,26 @@ export const SCHEDULES: readonly ScheduleEntry[] = [
     cron: (c) => c.SCHEDULE_UPTIME_CHECKS,
   },
   { key: 'alert-rules', job: JOBS.maintenance.alertRules, cron: (c) => c.SCHEDULE_ALERT_RULES },
+  {
+    key: 'weekly-digest',
+    job: JOBS.notifications.weeklyDigest,
+    cron: (c) => c.SCHEDULE_WEEKLY_DIGEST,
+  },
+  {
+    key: 'feedback-reminders',
+    job: JOBS.notifications.feedbackReminders,
+    cron: (c) => c.SCHEDULE_FEEDBACK_REMINDERS,
+  },
+  {
+    key: 'first-session-checkins',
+    job: JOBS.notifications.firstSessionCheckins,
+    cron: (c) => c.SCHEDULE_FIRST_SESSION_CHECKINS,
+  },
+  {
+    key: 'assignment-notices',
+    job: JOBS.notifications.assignmentNotices,
+    cron: (c) => c.SCHEDULE_ASSIGNMENT_NOTICES,
+  },
 ];
 
 /** A schedule as Bull stores it (`queue.getRepeatableJobs()`). */

@@ -1,0 +1,134 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock';
+import { MissingRecordError, PermanentJobError } from '../workers/job-errors';
+import { NotificationMessage } from './entities/notification-message.entity';
+import { CATEGORIES, NotificationLinks } from './notification-links';
+import { MailService } from './mail.service';
+
+/** How an SMTP (or rendering) failure should be handled. */
+export type FailureKind = 'bounced' | 'permanent' | 'transient';
+
+/**
+ * 5xx replies are permanent: a refused recipient (at RCPT, EENVELOPE) is a
+ * bounce, any other 5xx a failure. Everything else (4xx, connection refused,
+ * timeouts, DNS) is transient and retried with backoff.
+ */
+export function classifySmtpError(error: unknown): FailureKind {
+  const e = error as { responseCode?: unknown; code?: unknown };
+  const code = typeof e?.responseCode === 'number' ? e.responseCode : undefined;
+  if (code !== undefined && code >= 500 && code < 600)
+    return e.code === 'EENVELOPE' ? 'bounced' : 'permanent';
+  return 'transient';
+}
+
+/** Rewrites the app's own links in a context (`url`, `action.url`) to go through click tracking. */
+function trackLinks(
+  context: Record<string, unknown>,
+  links: NotificationLinks,
+  messageId: string,
+): Record<string, unknown> {
+  const wrap = (value: unknown) =>
+    typeof value === 'string' && links.ownUrl(value) ? links.clickUrl(messageId, value) : value;
+  const out: Record<string, unknown> = { ...context };
+  if ('url' in out) out.url = wrap(out.url);
+  const action = out.action as Record<string, unknown> | null | undefined;
+  if (action && typeof action === 'object' && 'url' in action)
+    out.action = { ...action, url: wrap(action.url) };
+  return out;
+}
+
+export interface DeliveryAttempt {
+  /** This is the job's last attempt: a transient failure now counts as failed. */
+  lastAttempt: boolean;
+}
+
+/** Sends one logged message and records the outcome; idempotent (only a queued message is sent). */
+@Injectable()
+export class MessageDelivery {
+  private readonly logger = new Logger('MessageDelivery');
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly mail: MailService,
+    private readonly links: NotificationLinks,
+    private readonly clock: Clock,
+  ) {}
+
+  async deliver(messageId: string, attempt: DeliveryAttempt): Promise<{ status: string }> {
+    let failure: { kind: FailureKind; error: unknown } | null = null;
+    const status = await this.dataSource.transaction(async (m) => {
+      const message = await m
+        .getRepository(NotificationMessage)
+        .findOne({ where: { id: messageId }, lock: { mode: 'pessimistic_write' } });
+      if (!message) throw new MissingRecordError('notification message', messageId);
+      if (message.status !== 'queued') return message.status;
+      const [pref]: unknown[] = await m.query(
+        `SELECT 1 FROM notification_preferences
+          WHERE recipient_kind = $1 AND recipient_id = $2 AND category = $3`,
+        [message.recipientKind, message.recipientId, message.category],
+      );
+      if (pref) {
+        message.status = 'suppressed';
+        message.lastError = `the recipient unsubscribed from ${message.category}`;
+        await m.save(message);
+        return message.status;
+      }
+      const unsubscribable = message.category !== CATEGORIES.account;
+      const unsubscribeUrl = unsubscribable
+        ? this.links.unsubscribeUrl({
+            kind: message.recipientKind,
+            id: message.recipientId,
+            category: message.category,
+          })
+        : undefined;
+      message.attempts += 1;
+      try {
+        const context = JSON.parse(message.context) as Record<string, unknown>;
+        const sent = await this.mail.send({
+          to: message.recipientEmail,
+          template: message.template,
+          context: unsubscribable ? trackLinks(context, this.links, message.id) : context,
+          tracking: unsubscribable
+            ? { unsubscribeUrl, pixelUrl: this.links.openPixelUrl(message.id) }
+            : {},
+          headers: unsubscribeUrl
+            ? {
+                'List-Unsubscribe': `<${unsubscribeUrl}>`,
+                'X-TutorMax-Message': message.id,
+              }
+            : { 'X-TutorMax-Message': message.id },
+        });
+        message.status = 'sent';
+        message.sentAt = this.clock.now();
+        message.smtpMessageId = sent.messageId.slice(0, 300);
+        message.emlFile = sent.file ? sent.file.split(/[\\/]/).pop()!.slice(0, 300) : null;
+        message.lastError = null;
+      } catch (error) {
+        // A template that cannot render never will: permanent, like a 5xx.
+        const kind =
+          error instanceof Error && /template|not defined in/i.test(error.message)
+            ? 'permanent'
+            : classifySmtpError(error);
+        failure = { kind, error };
+        message.lastError = (error instanceof Error ? error.message : String(error)).slice(0, 1000);
+        if (kind !== 'transient' || attempt.lastAttempt) {
+          message.status = kind === 'bounced' ? 'bounced' : 'failed';
+          message.failedAt = this.clock.now();
+        }
+      }
+      await m.save(message);
+      return message.status;
+    });
+    if (failure) {
+      const { kind, error } = failure as { kind: FailureKind; error: unknown };
+      const text = error instanceof Error ? error.message : String(error);
+      if (kind !== 'transient')
+        throw new PermanentJobError(`message ${messageId} ${kind}: ${text}`);
+      this.logger.warn(`message ${messageId}: transient failure, will retry: ${text}`);
+      throw error instanceof Error ? error : new Error(text);
+    }
+    return { status };
+  }
+}

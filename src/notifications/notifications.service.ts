@@ -1,0 +1,111 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { FieldCipher } from '../security/field-cipher';
+import { OutboxService } from '../workers/outbox.service';
+import type { RecipientKind } from './entities/notification-message.entity';
+import type { Category } from './notification-links';
+
+/** The event whose fan-out job delivers a message; its event id is the message id. */
+export const MESSAGE_QUEUED_EVENT = 'notification.queued';
+
+export interface Recipient {
+  kind: RecipientKind;
+  /** User, tutor or student id (a parent is addressed by the student's id). */
+  id: string;
+  email: string;
+}
+
+export interface NotificationRequest {
+  /** Names the kind of message, e.g. `feedback-reminder`. */
+  workflow: string;
+  /** With the workflow, identifies the message: at most one per (workflow, entityKey). */
+  entityKey: string;
+  category: Category;
+  /** Email template under views/emails. */
+  template: string;
+  to: Recipient;
+  context: Record<string, unknown>;
+  /** A matching entry in a staff member's in-app list. */
+  inApp?: { userId: string; title: string; body: string; url: string | null };
+}
+
+export interface NotificationResult {
+  messageId: string | null;
+  /** False when this (workflow, entity) was queued before: nothing new was sent. */
+  created: boolean;
+  status: 'queued' | 'suppressed' | 'duplicate';
+}
+
+/**
+ * The way every module sends email: one row in the message log plus an outbox
+ * event in one transaction (the caller's, when given), so the message is
+ * delivered by a queued job after commit, retried on its own, and sent at most
+ * once per (workflow, entity). Staff messages also land in the in-app list.
+ */
+@Injectable()
+export class NotificationsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly cipher: FieldCipher,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  async notify(request: NotificationRequest, manager?: EntityManager): Promise<NotificationResult> {
+    const run = (m: EntityManager) => this.notifyIn(m, request);
+    return manager ? run(manager) : this.dataSource.transaction(run);
+  }
+
+  private async notifyIn(m: EntityManager, r: NotificationRequest): Promise<NotificationResult> {
+    const [pref]: unknown[] = await m.query(
+      `SELECT 1 FROM notification_preferences
+        WHERE recipient_kind = $1 AND recipient_id = $2 AND category = $3`,
+      [r.to.kind, r.to.id, r.category],
+    );
+    const status = pref ? 'suppressed' : 'queued';
+    const [row]: { id: string }[] = await m.query(
+      `INSERT INTO notification_messages
+         (workflow, entity_key, category, template, recipient_kind, recipient_id,
+          recipient_email, context, status, last_error)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (workflow, entity_key) DO NOTHING RETURNING id`,
+      [
+        r.workflow,
+        r.entityKey,
+        r.category,
+        r.template,
+        r.to.kind,
+        r.to.id,
+        this.cipher.encrypt(r.to.email),
+        this.cipher.encrypt(JSON.stringify(r.context)),
+        status,
+        pref ? `the recipient unsubscribed from ${r.category}` : null,
+      ],
+    );
+    if (!row) return { messageId: null, created: false, status: 'duplicate' };
+    if (status === 'queued') {
+      await this.outbox.append(m, [
+        { id: row.id, type: MESSAGE_QUEUED_EVENT, payload: { messageId: row.id } },
+      ]);
+    }
+    if (r.inApp) {
+      await m.query(
+        `INSERT INTO in_app_notifications (user_id, message_id, title, body, url)
+         VALUES ($1, $2, $3, $4, $5)`,
+        [r.inApp.userId, row.id, r.inApp.title.slice(0, 300), r.inApp.body, r.inApp.url],
+      );
+    }
+    return { messageId: row.id, created: true, status };
+  }
+
+  /** An in-app entry with no email (e.g. for staff who unsubscribed). */
+  async inApp(
+    entry: { userId: string; title: string; body: string; url: string | null },
+    manager?: EntityManager,
+  ): Promise<void> {
+    await (manager ?? this.dataSource.manager).query(
+      `INSERT INTO in_app_notifications (user_id, title, body, url) VALUES ($1, $2, $3, $4)`,
+      [entry.userId, entry.title.slice(0, 300), entry.body, entry.url],
+    );
+  }
+}

@@ -1,0 +1,27 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { from, Observable, switchMap } from 'rxjs';
+import type { PageRequest } from '../auth/access.guard';
+import type { UnreadCountRequest } from '../web/pages.service';
+import { InAppNotifications } from './in-app-notifications.service';
+
+/**
+ * For pages viewed by a signed-in user, loads the unread in-app count (one
+ * index-only count) before the handler renders, so the layout can show it.
+ */
+@Injectable()
+export class UnreadCountInterceptor implements NestInterceptor {
+  constructor(private readonly inApp: InAppNotifications) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle();
+    const req = context.switchToHttp().getRequest<PageRequest & UnreadCountRequest>();
+    const principal = req.principal;
+    if (!req.isPage || req.method !== 'GET' || principal?.kind !== 'user') return next.handle();
+    return from(this.inApp.unreadCount(principal.id)).pipe(
+      switchMap((count) => {
+        req.unreadNotifications = count;
+        return next.handle();
+      }),
+    );
+  }
+}
