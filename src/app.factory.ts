@@ -16,6 +16,7 @@ import { requestContext } from './common/request-context';
 import { requestId } from './common/request-id.middleware';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
+import { BULL_BOARD_PATH, mountBullBoard } from './workers/bull-board';
 import { MonitoringMetrics } from './monitoring/metrics.service';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -66,6 +67,7 @@ export async function createApp(
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   mountApiDocs(app, config);
+  mountBullBoard(app, config);
   return app;
 }
 
@@ -109,8 +111,11 @@ function securityHeaders(config: AppConfig) {
       : false,
     crossOriginEmbedderPolicy: false,
   });
+  // Bull Board's UI also uses inline styles.
   return (req: Request, res: Response, next: NextFunction) =>
-    req.path.startsWith('/api/docs') ? docs(req, res, next) : strict(req, res, next);
+    req.path.startsWith('/api/docs') || req.path.startsWith(BULL_BOARD_PATH)
+      ? docs(req, res, next)
+      : strict(req, res, next);
 }
 
 /** OpenAPI at /api/docs; outside production open, in production only for signed-in staff. */

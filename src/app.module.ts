@@ -19,6 +19,7 @@ import { SimulationModule } from './tutoring/synthetic/simulation.module';
 import { TutoringModule } from './tutoring/tutoring.module';
 import { WebModule } from './web/web.module';
 import { bullRootOptions } from './workers/queues';
+import { WorkerMonitoringModule } from './workers/worker-monitoring.module';
 import { WorkersModule } from './workers/workers.module';
 
 @Module({})
@@ -41,6 +42,7 @@ export class AppModule {
         SsoModule,
         AuditModule,
         WorkersModule,
+        WorkerMonitoringModule,
         NotificationsModule,
         TutoringModule,
         SimulationModule,

@@ -74,6 +74,19 @@ const OUTSIDE_ROUTER: Route[] = [
   { method: 'GET', path: '/api/docs-json', access: { public: true } },
   { method: 'GET', path: '/static/app.css', access: { public: true } },
   { method: 'GET', path: '/static/app.js', access: { public: true } },
+  // Bull Board: the gate in src/workers/bull-board.ts (system.operate; cookie writes need our Origin).
+  { method: 'GET', path: '/admin/queues', access: { permission: 'system.operate' } },
+  { method: 'GET', path: '/admin/queues/api/queues', access: { permission: 'system.operate' } },
+  {
+    method: 'PUT',
+    path: '/admin/queues/api/queues/notifications/retry/failed',
+    access: { permission: 'system.operate' },
+  },
+  {
+    method: 'PUT',
+    path: '/admin/queues/api/queues/notifications/clean/failed',
+    access: { permission: 'system.operate' },
+  },
 ];
 
 describe('authorization matrix', () => {
