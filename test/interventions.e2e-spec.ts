@@ -370,7 +370,10 @@ describe('interventions API', () => {
     });
     expect(done).toMatchObject({ deliveryStatus: 'sent', outcome: null });
     expect(done.history[1]).toMatchObject({ from: 'open', to: 'completed', actorId: null });
-    expect(smtp.messages.some((m) => m.subject?.includes('Outstanding Work'))).toBe(true);
+    // Delivery is a queued job of the notifications module, after the intervention completes.
+    await waitFor('the recognition email', () =>
+      smtp.messages.some((m) => m.subject?.includes('Outstanding Work')),
+    );
   });
 
   it('sends each SLA notice once: warning and breach to the assignee, escalations to operations managers', async () => {
@@ -408,6 +411,7 @@ describe('interventions API', () => {
     } finally {
       clock.now = real;
     }
+    await smtp.waitFor(before + 8, 20_000);
     const sent = smtp.messages.slice(before);
     const to = (m: (typeof sent)[number]) =>
       ([] as { value: { address?: string }[] }[])

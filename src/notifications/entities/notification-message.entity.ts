@@ -1,5 +1,6 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { encrypted } from '../../database/encrypted-column';
+import type { EncryptedColumnSpec } from '../../security/encryption-rotation';
 
 export const MESSAGE_STATUSES = ['queued', 'sent', 'failed', 'bounced', 'suppressed'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
@@ -80,3 +81,9 @@ export class NotificationMessage {
   @Column({ type: 'int', default: 0 })
   clickCount: number;
 }
+
+/** What `npm run encryption:rotate` walks for the message log. */
+export const NOTIFICATION_ENCRYPTED_COLUMNS: EncryptedColumnSpec[] = [
+  { table: 'notification_messages', column: 'recipient_email' },
+  { table: 'notification_messages', column: 'context' },
+];
