@@ -61,3 +61,12 @@ export function outcomeOfStatus(status: number): AuditOutcome {
   if (status === 401 || status === 403) return 'denied';
   return 'failure';
 }
+
+/**
+ * The audit log's encrypted client data, for `npm run encryption:rotate`. These
+ * columns are outside the hash, and the append-only trigger lets exactly them change.
+ */
+export const AUDIT_ENCRYPTED_COLUMNS: { table: string; column: string; key: 'seq' }[] = [
+  { table: 'audit_log', column: 'ip_enc', key: 'seq' },
+  { table: 'audit_log', column: 'user_agent_enc', key: 'seq' },
+];

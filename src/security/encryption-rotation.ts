@@ -12,7 +12,14 @@ export interface EncryptedColumnSpec {
    * not change plaintexts.
    */
   hash?: { column: string; of: (cipher: FieldCipher, plaintext: string) => string };
+  /** The table's primary key to walk by: `id` (uuid, the default) or `seq` (bigint, the audit log). */
+  key?: 'id' | 'seq';
 }
+
+const keyOf = (spec: EncryptedColumnSpec) =>
+  spec.key === 'seq'
+    ? { column: 'seq', type: 'bigint', first: '0' }
+    : { column: 'id', type: 'uuid', first: '00000000-0000-0000-0000-000000000000' };
 
 export interface RotationOptions {
   /** Rows read per query; default 1000. */
@@ -95,12 +102,13 @@ export async function rotateEncryptedColumns(
     const selected = columns
       .flatMap((c) => (c.hash ? [c.column, c.hash.column] : [c.column]))
       .join(', ');
-    let after = '00000000-0000-0000-0000-000000000000';
+    const key = keyOf(columns[0]);
+    let after = key.first;
     let rowsScanned = 0;
     for (;;) {
       const rows: Record<string, string | null>[] = await dataSource.query(
-        `SELECT id, ${selected} FROM ${table}
-         WHERE id > $1 AND (${pending}) ORDER BY id LIMIT $3`,
+        `SELECT ${key.column}::text AS id, ${selected} FROM ${table}
+         WHERE ${key.column} > $1::${key.type} AND (${pending}) ORDER BY ${key.column} LIMIT $3`,
         [after, cipher.activeKeyId, batchSize],
       );
       if (!rows.length) break;
@@ -161,11 +169,12 @@ async function rotateColumn(
     : '';
   // Only where the value is still the one read: a concurrent writer wins.
   // TypeORM answers an UPDATE with [rows, affected].
+  const key = keyOf(spec);
   const [updated]: [{ id: string }[], number] = await dataSource.query(
     `UPDATE ${table} t SET ${spec.column} = u.new${hashSet}
-     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS u(id, old, new, hash)
-     WHERE t.id = u.id AND t.${spec.column} = u.old
-     RETURNING t.id`,
+     FROM unnest($1::${key.type}[], $2::text[], $3::text[], $4::text[]) AS u(id, old, new, hash)
+     WHERE t.${key.column} = u.id AND t.${spec.column} = u.old
+     RETURNING t.${key.column}::text AS id`,
     [ids, olds, news, hashes],
   );
   const written = new Set(updated.map((r) => r.id));
