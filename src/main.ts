@@ -3,6 +3,8 @@ import 'dotenv/config';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { UsersService } from './auth/users.service';
+import { InterventionRuleRunner } from './interventions/intervention-rule-runner.service';
+import { NightlyEvaluationService } from './performance/nightly-evaluation.service';
 import { BootError, checkPostgres, checkRedis } from './boot-checks';
 import { ConfigError, loadConfig } from './config/app-config';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
@@ -33,6 +35,13 @@ async function bootstrap(): Promise<void> {
     await loadDemoDataIfEmpty(app);
     const demo = await app.get(UsersService).createDemoUsers();
     if (demo) {
+      // First start: evaluate the demo tutors and run the intervention rules once, so the
+      // dashboard and the queue have something to show before the first nightly run.
+      const evaluation = await app.get(NightlyEvaluationService).run();
+      const rules = await app.get(InterventionRuleRunner).runNightly();
+      logger.log(
+        `demo evaluation: ${evaluation.rated} tutors placed in tiers; ${rules.created} interventions opened`,
+      );
       // Printed once, to the console of the person who started the app; never shown on a page.
       console.log(
         [
