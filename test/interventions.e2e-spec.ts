@@ -3,7 +3,7 @@ import { Clock } from '../src/common/clock';
 import { InterventionSlaNotices } from '../src/interventions/intervention-sla-notices.service';
 import { OutboxService } from '../src/workers/outbox.service';
 import { apiSignIn, createUser } from './helpers/auth';
-import { tutorItem } from './helpers/fixtures';
+import { completedSession, studentItem, tutorItem } from './helpers/fixtures';
 import { ingest } from './helpers/ingest';
 import { startSmtpSink, SmtpSink } from './helpers/smtp-sink';
 import { startTestApp, TestApp } from './helpers/test-app';
@@ -473,5 +473,20 @@ describe('interventions API', () => {
       .get(`/api/v1/interventions?tutorId=${tutorId}&type=retention_interview`)
       .set(as('manager'));
     expect(all.body.items).toHaveLength(1);
+  });
+
+  it('shows the tutor’s recent sessions on the manager’s tutor page, and refuses it to tutors', async () => {
+    const [tutor] = await t.dataSource.query('SELECT external_id FROM tutors WHERE id = $1', [
+      tutorIds[3],
+    ]);
+    const student = studentItem();
+    await ingest(t.http, 'students', [student]);
+    await ingest(t.http, 'sessions', [
+      completedSession(tutor.external_id, student.externalId, { subject: 'Chemistry' }),
+    ]);
+    const page = await request(t.http).get(`/tutors/${tutorIds[3]}`).set(as('manager')).expect(200);
+    expect(page.text).toContain('Recent sessions');
+    expect(page.text).toMatch(/Chemistry · 60 min · completed/);
+    await request(t.http).get(`/tutors/${tutorIds[3]}`).set(as('tutor')).expect(403);
   });
 });

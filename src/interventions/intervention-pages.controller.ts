@@ -7,6 +7,8 @@ import { Page, RequirePermission } from '../auth/access.decorators';
 import type { AppRequest } from '../auth/principal';
 import { DetailedHttpError } from '../common/error-body';
 import { Clock } from '../common/clock';
+import { SessionListQuery } from '../tutoring/dto/list-queries.dto';
+import { TutoringRecordsService } from '../tutoring/tutoring-records.service';
 import { Pages } from '../web/pages.service';
 import { nextStatuses } from './intervention-workflow';
 import {
@@ -60,6 +62,7 @@ export class InterventionPagesController {
     private readonly pages: Pages,
     private readonly clock: Clock,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly sessions: TutoringRecordsService,
   ) {}
 
   // ------------------------------------------------------------- the queue
@@ -480,15 +483,7 @@ export class InterventionPagesController {
         [id],
       ) as Promise<{ tier: string | null; tier_since: string }[]>,
       this.interventions.list({ tutorId: id, sort: 'created', limit: 50 }, actor),
-      this.dataSource
-        .query(
-          `SELECT scheduled_start, status, duration_minutes, subject FROM sessions
-          WHERE tutor_id = $1 ORDER BY scheduled_start DESC LIMIT 10`,
-          [id],
-        )
-        .catch(() => []) as Promise<
-        { scheduled_start: Date; status: string; duration_minutes: number; subject: string }[]
-      >,
+      this.sessions.listSessions(Object.assign(new SessionListQuery(), { tutorId: id, limit: 10 })),
     ]);
     const now = this.clock.now().getTime();
     const fmt = (v: number | null | undefined, kind: 'pct' | 'rating' | 'n') =>
@@ -518,7 +513,12 @@ export class InterventionPagesController {
           objectives: fmt(m.learning_objectives_met_rate, 'pct'),
         })),
         interventions: history.items.map((i) => queueRow(i, now)),
-        sessions: sessions.map((s) => ({ ...s, at: when(s.scheduled_start.toISOString()) })),
+        sessions: sessions.items.map((s) => ({
+          subject: s.subject,
+          durationMinutes: s.durationMinutes,
+          status: s.status,
+          at: when(s.scheduledStart.toISOString()),
+        })),
       },
       { title: tutor.name },
     );

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { PerformanceModule } from '../performance/performance.module';
+import { TutoringModule } from '../tutoring/tutoring.module';
 import { WorkersModule } from '../workers/workers.module';
 import { InterventionAnalytics } from './intervention-analytics.service';
 import { InterventionConfigService } from './intervention-config.service';
@@ -15,7 +16,7 @@ import { DashboardPage, HOME_DASHBOARD } from './dashboard-page.service';
 
 /** Interventions (DOMAIN.md §6): aggregate, workflow, rule engine, SLA clocks, manager pages. */
 @Module({
-  imports: [WorkersModule, NotificationsModule, PerformanceModule],
+  imports: [WorkersModule, NotificationsModule, PerformanceModule, TutoringModule],
   controllers: [InterventionsController, InterventionPagesController],
   providers: [
     InterventionConfigService,
