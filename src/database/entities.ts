@@ -25,6 +25,11 @@ import { NotificationPreference } from '../notifications/entities/notification-p
 import { AlertState } from '../monitoring/entities/alert-state.entity';
 import { ServiceCheck } from '../monitoring/entities/service-check.entity';
 import { ServiceIncident } from '../monitoring/entities/service-incident.entity';
+import { FirstSessionPrediction } from '../prediction/entities/first-session-prediction.entity';
+import { PredictionModel } from '../prediction/entities/prediction-model.entity';
+import { TrainingRun } from '../prediction/entities/training-run.entity';
+import { TutorRiskScore } from '../prediction/entities/tutor-risk-score.entity';
+import { TutorRisk } from '../prediction/entities/tutor-risk.entity';
 
 /** Every entity, listed once; the app, the CLI and the schema test share it. */
 export const ENTITIES = [
@@ -55,4 +60,9 @@ export const ENTITIES = [
   ServiceCheck,
   ServiceIncident,
   AlertState,
+  TutorRisk,
+  TutorRiskScore,
+  PredictionModel,
+  TrainingRun,
+  FirstSessionPrediction,
 ];

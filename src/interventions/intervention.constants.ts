@@ -121,14 +121,8 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 export const ASSIGNABLE_ROLES = ['people_ops', 'operations_manager'] as const;
 
 /** One risk-band scheme everywhere (ARCHITECTURE.md): 0–25 low, 26–50 medium, 51–75 high, 76–100 critical. */
-export const RISK_BANDS = ['low', 'medium', 'high', 'critical'] as const;
-export type RiskBand = (typeof RISK_BANDS)[number];
-export function riskBandOf(churnScore: number): RiskBand {
-  if (churnScore > 75) return 'critical';
-  if (churnScore > 50) return 'high';
-  if (churnScore > 25) return 'medium';
-  return 'low';
-}
+export { RISK_BANDS, riskBandOf } from '../prediction/risk-bands';
+export type { RiskBand } from '../prediction/risk-bands';
 
 /** The event the prediction module emits after scoring a tutor: `{ tutorId, churnScore, scoredAt }`. */
 export const RISK_SCORED_EVENT = 'tutor.risk-scored';

@@ -51,6 +51,13 @@ export class Tutor {
   @Column({ type: 'varchar', length: 30, nullable: true })
   behavioralArchetype: BehavioralArchetype | null;
 
+  /**
+   * GDPR objection to profiling (set through the compliance module's requests): a tutor who
+   * objected is not churn-scored and has no stored risk.
+   */
+  @Column({ type: 'boolean', default: false })
+  profilingObjection: boolean;
+
   @Index('idx_tutors_manager')
   @Column({ type: 'uuid', nullable: true })
   managerUserId: string | null;
