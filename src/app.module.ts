@@ -6,6 +6,8 @@ import { AuthModule } from './auth/auth.module';
 import { SsoModule } from './auth/sso/sso.module';
 import { AllExceptionsFilter } from './common/http-exception.filter';
 import { CommonModule } from './common/common.module';
+import { CompliancePolicyModule } from './compliance/compliance-policy.module';
+import { ComplianceModule } from './compliance/compliance.module';
 import { RedisModule } from './common/redis.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -49,6 +51,8 @@ export class AppModule {
         PerformanceModule,
         InterventionsModule,
         MonitoringModule,
+        CompliancePolicyModule,
+        ComplianceModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

@@ -23,6 +23,8 @@ export const PERMISSIONS = [
   'interventions.configure',
   /** Tutors' risk bands, tiers and intervention history (the manager's tutor views). */
   'tutors.read_risk',
+  /** Compliance: disclosure reports, GDPR request handling, legal holds, retention, breaches. */
+  'compliance.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -40,6 +42,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'interventions.assign',
     'interventions.configure',
     'tutors.read_risk',
+    'compliance.manage',
   ],
   operations_manager: [
     'tutoring.read',

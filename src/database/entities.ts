@@ -31,6 +31,13 @@ import { TrainingRun } from '../prediction/entities/training-run.entity';
 import { TutorRiskScore } from '../prediction/entities/tutor-risk-score.entity';
 import { TutorRisk } from '../prediction/entities/tutor-risk.entity';
 
+import { ErasureLedgerEntry } from '../compliance/entities/erasure-ledger.entity';
+import { FeedbackTokenUse } from '../compliance/entities/feedback-token-use.entity';
+import { FerpaDisclosure } from '../compliance/entities/ferpa-disclosure.entity';
+import { GdprRequest } from '../compliance/entities/gdpr-request.entity';
+import { LegalHold } from '../compliance/entities/legal-hold.entity';
+import { PrivacyConsent } from '../compliance/entities/privacy-consent.entity';
+import { StudentPrivacySetting } from '../compliance/entities/student-privacy.entity';
 /** Every entity, listed once; the app, the CLI and the schema test share it. */
 export const ENTITIES = [
   User,
@@ -65,4 +72,11 @@ export const ENTITIES = [
   PredictionModel,
   TrainingRun,
   FirstSessionPrediction,
+  FerpaDisclosure,
+  StudentPrivacySetting,
+  FeedbackTokenUse,
+  GdprRequest,
+  ErasureLedgerEntry,
+  LegalHold,
+  PrivacyConsent,
 ];

@@ -1,8 +1,17 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { DetailedHttpError } from '../common/error-body';
 import { decodeCursor, Page, PageQuery, toPage } from '../common/pagination';
+import { DisclosureLog } from '../compliance/disclosure-log.service';
+import {
+  AccessDecision,
+  decideAccess,
+  listScope,
+  RecordKind,
+  Viewer,
+} from '../compliance/ferpa-policy';
+import { StudentPrivacyService } from '../compliance/student-privacy.service';
 import {
   FeedbackListQuery,
   SessionListQuery,
@@ -21,10 +30,127 @@ import { TutoringSession } from './entities/tutoring-session.entity';
 const exactTime = (column: string) =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
 
-/** Read side of the tutoring records: filtered, keyset-paginated lists. */
+/** What a tutor sees of a feedback row: ratings and comment, no student name or id (FERPA). */
+export type AnonymisedFeedback = Omit<Feedback, 'studentId' | 'sessionId' | 'externalId'>;
+
+/** Who is reading, and the request path for the disclosure log. */
+export interface RecordReader {
+  viewer: Viewer;
+  path?: string | null;
+}
+
+const WITHHELD = 'Withheld (directory opt-out)';
+
+/**
+ * Read side of the tutoring records: filtered, keyset-paginated lists.
+ * Students' education records (students, sessions, feedback) go through the
+ * FERPA policy (src/compliance/ferpa-policy.ts) on every read, and each
+ * disclosure is written to the disclosure log.
+ */
 @Injectable()
 export class TutoringRecordsService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly disclosures: DisclosureLog,
+    private readonly privacy: StudentPrivacyService,
+  ) {}
+
+  /** Whether tutor `tutorId` has had a session with the student. */
+  private async taught(tutorId: string | null, studentId: string): Promise<boolean> {
+    if (!tutorId) return false;
+    const rows: unknown[] = await this.dataSource.query(
+      'SELECT 1 FROM sessions WHERE tutor_id = $1 AND student_id = $2 LIMIT 1',
+      [tutorId, studentId],
+    );
+    return rows.length > 0;
+  }
+
+  /** The FERPA decision for one student; refuses with the reason. */
+  async authorize(
+    reader: RecordReader,
+    studentId: string,
+  ): Promise<AccessDecision & { allowed: true }> {
+    const v = reader.viewer;
+    const tutorId = v.kind === 'user' && v.roles.includes('tutor') ? v.tutorId : null;
+    const decision = decideAccess(reader.viewer, {
+      studentId,
+      taughtByViewer: await this.taught(tutorId, studentId),
+    });
+    if (!decision.allowed) throw new ForbiddenException(decision.reason);
+    return decision;
+  }
+
+  /** Logs the disclosure of these students' records to the reader, per their basis. */
+  private async disclose(
+    reader: RecordReader,
+    studentIds: string[],
+    kind: RecordKind,
+  ): Promise<void> {
+    const v = reader.viewer;
+    const own = v.kind === 'user' ? v.studentId : null;
+    const others = studentIds.filter((id) => id !== own);
+    if (!others.length) return;
+    const scope = listScope(v);
+    await this.disclosures.record({
+      studentIds: others,
+      viewer: v,
+      recordKind: kind,
+      basis: scope.all
+        ? 'school_official'
+        : v.kind === 'parent'
+          ? 'parent_consent'
+          : 'tutor_of_student',
+      requestPath: reader.path,
+    });
+  }
+
+  /** Restricts a query on a table with `student_id` (and `tutor_id`) to what the reader may list. */
+  private scope<T extends ObjectLiteral>(
+    qb: SelectQueryBuilder<T>,
+    reader: RecordReader,
+    studentColumn: string,
+    tutorColumn: string | null,
+  ): void {
+    const scope = listScope(reader.viewer);
+    if (scope.all) return;
+    const clauses: string[] = [];
+    if (scope.studentId) clauses.push(`${studentColumn} = :scopeStudent`);
+    if (scope.tutorId) {
+      clauses.push(
+        tutorColumn
+          ? `${tutorColumn} = :scopeTutor`
+          : `EXISTS (SELECT 1 FROM sessions ss WHERE ss.student_id = ${studentColumn} AND ss.tutor_id = :scopeTutor)`,
+      );
+    }
+    if (!clauses.length)
+      throw new ForbiddenException('You have no basis to see students’ education records');
+    qb.andWhere(`(${clauses.join(' OR ')})`, {
+      scopeStudent: scope.studentId,
+      scopeTutor: scope.tutorId,
+    });
+  }
+
+  /** Tutors (not school officials) do not see directory information of students who opted out. */
+  private async maskDirectory(reader: RecordReader, students: Student[]): Promise<void> {
+    const scope = listScope(reader.viewer);
+    if (scope.all) return;
+    const own = reader.viewer.kind === 'user' ? reader.viewer.studentId : null;
+    const hidden = await this.privacy.optedOut(
+      students.map((s) => s.id).filter((id) => id !== own),
+    );
+    for (const s of students) {
+      if (!hidden.has(s.id)) continue;
+      s.name = WITHHELD;
+      s.gradeLevel = null;
+      s.subjectsInterested = [];
+    }
+  }
+
+  private anonymiseFor(reader: RecordReader, rows: Feedback[]): (Feedback | AnonymisedFeedback)[] {
+    const v = reader.viewer;
+    if (listScope(v).all || v.kind !== 'user' || !v.roles.includes('tutor')) return rows;
+    return rows.map((f) => (f.studentId === v.studentId ? f : anonymiseFeedback(f)));
+  }
 
   listTutors(query: TutorListQuery): Promise<Page<Tutor>> {
     const qb = this.dataSource.getRepository(Tutor).createQueryBuilder('t');
@@ -34,28 +160,62 @@ export class TutoringRecordsService {
     return byExternalId(qb, 't', query);
   }
 
-  listStudents(query: StudentListQuery): Promise<Page<Student>> {
+  async listStudents(query: StudentListQuery, reader: RecordReader): Promise<Page<Student>> {
     const qb = this.dataSource.getRepository(Student).createQueryBuilder('s');
+    this.scope(qb, reader, 's.id', null);
     if (query.externalId)
       qb.andWhere('s.external_id = :externalId', { externalId: query.externalId });
-    return byExternalId(qb, 's', query);
+    const page = await byExternalId(qb, 's', query);
+    await this.maskDirectory(reader, page.items);
+    await this.disclose(
+      reader,
+      page.items.map((s) => s.id),
+      query.externalId ? 'search' : 'student_record',
+    );
+    return page;
   }
 
-  listSessions(query: SessionListQuery): Promise<Page<TutoringSession>> {
+  /**
+   * `reader` undefined: an internal read by another module's staff page (its
+   * route already requires a staff permission); pass the reader so the
+   * disclosure is logged (TODO for the tutor page in interventions).
+   */
+  async listSessions(
+    query: SessionListQuery,
+    reader?: RecordReader,
+  ): Promise<Page<TutoringSession>> {
     const qb = this.dataSource.getRepository(TutoringSession).createQueryBuilder('x');
+    if (reader) this.scope(qb, reader, 'x.student_id', 'x.tutor_id');
     if (query.tutorId) qb.andWhere('x.tutor_id = :tutorId', { tutorId: query.tutorId });
     if (query.studentId) qb.andWhere('x.student_id = :studentId', { studentId: query.studentId });
     if (query.status) qb.andWhere('x.status = :status', { status: query.status });
     if (query.externalId)
       qb.andWhere('x.external_id = :externalId', { externalId: query.externalId });
-    return newestFirst(qb, 'x', 'scheduled_start', query);
+    const page = await newestFirst(qb, 'x', 'scheduled_start', query);
+    if (reader)
+      await this.disclose(
+        reader,
+        page.items.map((x) => x.studentId),
+        'sessions',
+      );
+    return page;
   }
 
-  listFeedback(query: FeedbackListQuery): Promise<Page<Feedback>> {
+  async listFeedback(
+    query: FeedbackListQuery,
+    reader: RecordReader,
+  ): Promise<Page<Feedback | AnonymisedFeedback>> {
     const qb = this.dataSource.getRepository(Feedback).createQueryBuilder('x');
+    this.scope(qb, reader, 'x.student_id', 'x.tutor_id');
     if (query.tutorId) qb.andWhere('x.tutor_id = :tutorId', { tutorId: query.tutorId });
     if (query.sessionId) qb.andWhere('x.session_id = :sessionId', { sessionId: query.sessionId });
-    return newestFirst(qb, 'x', 'submitted_at', query);
+    const page = await newestFirst(qb, 'x', 'submitted_at', query);
+    await this.disclose(
+      reader,
+      page.items.map((f) => f.studentId),
+      'feedback',
+    );
+    return { items: this.anonymiseFor(reader, page.items), nextCursor: page.nextCursor };
   }
 
   listTutorEvents(query: TutorEventListQuery): Promise<Page<TutorEvent>> {
@@ -71,17 +231,69 @@ export class TutoringRecordsService {
     return tutor;
   }
 
-  async getStudent(id: string): Promise<Student> {
+  async getStudent(id: string, reader: RecordReader): Promise<Student> {
     const student = await this.dataSource.getRepository(Student).findOneBy({ id });
     if (!student) throw new NotFoundException(`No student with id ${id}`);
+    await this.authorize(reader, id);
+    await this.maskDirectory(reader, [student]);
+    await this.disclose(reader, [id], 'student_record');
     return student;
   }
 
-  async getSession(id: string): Promise<TutoringSession> {
+  async getSession(id: string, reader: RecordReader): Promise<TutoringSession> {
     const session = await this.dataSource.getRepository(TutoringSession).findOneBy({ id });
     if (!session) throw new NotFoundException(`No session with id ${id}`);
+    await this.authorize(reader, session.studentId);
+    await this.disclose(reader, [session.studentId], 'sessions');
     return session;
   }
+
+  /**
+   * One student's education record (record, latest 100 sessions, feedback),
+   * for anyone the FERPA policy allows: the student, a school official, a
+   * tutor who taught them (only their own sessions, feedback anonymised).
+   */
+  async educationRecord(
+    studentId: string,
+    reader: RecordReader,
+  ): Promise<{
+    student: Student;
+    sessions: TutoringSession[];
+    feedback: (Feedback | AnonymisedFeedback)[];
+    basis: string;
+  }> {
+    const student = await this.dataSource.getRepository(Student).findOneBy({ id: studentId });
+    if (!student) throw new NotFoundException(`No student with id ${studentId}`);
+    const decision = await this.authorize(reader, studentId);
+    await this.maskDirectory(reader, [student]);
+    const tutorOnly =
+      decision.basis === 'tutor_of_student' && reader.viewer.kind === 'user'
+        ? reader.viewer.tutorId
+        : null;
+    const sessions = await this.dataSource.getRepository(TutoringSession).find({
+      where: tutorOnly ? { studentId, tutorId: tutorOnly } : { studentId },
+      order: { scheduledStart: 'DESC' },
+      take: 100,
+    });
+    const feedback = await this.dataSource.getRepository(Feedback).find({
+      where: tutorOnly ? { studentId, tutorId: tutorOnly } : { studentId },
+      order: { submittedAt: 'DESC' },
+      take: 100,
+    });
+    await this.disclose(reader, [studentId], 'student_record');
+    return {
+      student,
+      sessions,
+      feedback: decision.anonymiseFeedback ? feedback.map(anonymiseFeedback) : feedback,
+      basis: decision.basis,
+    };
+  }
+}
+
+function anonymiseFeedback(f: Feedback): AnonymisedFeedback {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { studentId, sessionId, externalId, ...rest } = f;
+  return rest;
 }
 
 /** Ordered by externalId (unique), which is also the cursor. */
