@@ -17,6 +17,7 @@ import { MonitoringModule } from './monitoring/monitoring.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PerformanceModule } from './performance/performance.module';
 import { SecurityModule } from './security/security.module';
+import { SelfServiceModule } from './self-service/self-service.module';
 import { SimulationModule } from './tutoring/synthetic/simulation.module';
 import { TutoringModule } from './tutoring/tutoring.module';
 import { WebModule } from './web/web.module';
@@ -51,6 +52,7 @@ export class AppModule {
         PerformanceModule,
         InterventionsModule,
         MonitoringModule,
+        SelfServiceModule,
         CompliancePolicyModule,
         ComplianceModule,
       ],

@@ -47,6 +47,12 @@ export class AccountPagesController {
       );
       return dashboard.render(req, res);
     }
+    // Tutors and students start on their own page (src/self-service).
+    if (
+      principal.permissions.has('self_service.tutor') ||
+      principal.permissions.has('self_service.student')
+    )
+      return res.redirect(303, '/me');
     const roles = principal.kind === 'user' ? principal.roles : [];
     const permissions = new Set(roles.flatMap((r) => ROLE_PERMISSIONS[r]));
     const links = [

@@ -23,6 +23,10 @@ export const PERMISSIONS = [
   'interventions.configure',
   /** Tutors' risk bands, tiers and intervention history (the manager's tutor views). */
   'tutors.read_risk',
+  /** A tutor's own performance page, goals, training and inbox (only the linked tutor record). */
+  'self_service.tutor',
+  /** A student's own sessions and feedback (only the linked student record). */
+  'self_service.student',
   /** Compliance: disclosure reports, GDPR request handling, legal holds, retention, breaches. */
   'compliance.manage',
 ] as const;
@@ -59,8 +63,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'interventions.work',
     'tutors.read_risk',
   ],
-  tutor: ['self.read'],
-  student: ['self.read'],
+  tutor: ['self.read', 'self_service.tutor'],
+  student: ['self.read', 'self_service.student'],
 };
 
 /** Machine clients may only write and read tutoring records, never administer. */

@@ -30,6 +30,9 @@ import { PredictionModel } from '../prediction/entities/prediction-model.entity'
 import { TrainingRun } from '../prediction/entities/training-run.entity';
 import { TutorRiskScore } from '../prediction/entities/tutor-risk-score.entity';
 import { TutorRisk } from '../prediction/entities/tutor-risk.entity';
+import { TutorAcknowledgement } from '../self-service/entities/tutor-acknowledgement.entity';
+import { TutorGoal } from '../self-service/entities/tutor-goal.entity';
+import { TutorTrainingProgress } from '../self-service/entities/tutor-training-progress.entity';
 
 import { ErasureLedgerEntry } from '../compliance/entities/erasure-ledger.entity';
 import { FeedbackTokenUse } from '../compliance/entities/feedback-token-use.entity';
@@ -79,4 +82,7 @@ export const ENTITIES = [
   ErasureLedgerEntry,
   LegalHold,
   PrivacyConsent,
+  TutorGoal,
+  TutorTrainingProgress,
+  TutorAcknowledgement,
 ];

@@ -7,6 +7,8 @@ import { NavLink, ViewService } from './view.service';
 
 const NAV: { href: string; label: string; permission: Permission }[] = [
   { href: '/', label: 'Home', permission: 'self.read' },
+  { href: '/me', label: 'My performance', permission: 'self_service.tutor' },
+  { href: '/me', label: 'My sessions', permission: 'self_service.student' },
   { href: '/dashboard', label: 'Dashboard', permission: 'interventions.read' },
   { href: '/interventions', label: 'Interventions', permission: 'interventions.read' },
   { href: '/tutors', label: 'Tutors', permission: 'tutors.read_risk' },
