@@ -23,7 +23,8 @@ export const CATEGORY_LABELS: Record<string, string> = {
   digest: 'the weekly digest',
 };
 
-const FEEDBACK_TOKEN_DAYS = 14;
+/** Feedback links expire after 7 days and are used once (the compliance module's form records each use). */
+export const FEEDBACK_TOKEN_DAYS = 7;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface UnsubscribeClaim {
@@ -93,7 +94,7 @@ export class NotificationLinks {
     return this.url(`/notifications/unsubscribe/${this.unsubscribeToken(claim)}`);
   }
 
-  /** `PUBLIC_URL/feedback/<token>`: signed, expires after 14 days. */
+  /** `PUBLIC_URL/feedback/<token>`: signed, expires after 7 days, single use (see src/compliance/feedback-form.service.ts). */
   feedbackUrl(sessionId: string, respondent: 'student' | 'parent', now: Date): string {
     const expires = now.getTime() + FEEDBACK_TOKEN_DAYS * 86_400_000;
     return this.url(`/feedback/${this.seal(['f', sessionId, respondent, String(expires)])}`);

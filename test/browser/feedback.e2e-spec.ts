@@ -1,0 +1,106 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BrowserContext, chromium, Page } from 'playwright-core';
+import { NotificationLinks } from '../../src/notifications/notification-links';
+import { completedSession, studentItem, tutorItem } from '../helpers/fixtures';
+import { ingest } from '../helpers/ingest';
+import { startTestApp, TestApp } from '../helpers/test-app';
+
+const ARTIFACTS = join(__dirname, 'artifacts');
+
+describe('browser: a student gives feedback on a phone (390 px)', () => {
+  let t: TestApp;
+  let browser: BrowserContext;
+  let page: Page;
+  let base: string;
+  let profile: string;
+  let sessionId: string;
+  const consoleErrors: string[] = [];
+  const failedLoads: string[] = [];
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    await t.app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    const tutor = tutorItem({ name: 'Grace Hopper' });
+    const student = studentItem({ email: 'sam.phone@example.invalid' });
+    await ingest(t.http, 'tutors', [tutor]);
+    await ingest(t.http, 'students', [student]);
+    const [s] = await ingest(t.http, 'sessions', [
+      completedSession(tutor.externalId, student.externalId),
+    ]);
+    sessionId = s.id!;
+    mkdirSync(ARTIFACTS, { recursive: true });
+    profile = mkdtempSync(join(tmpdir(), 'tm-chromium-'));
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+      viewport: { width: 390, height: 844 },
+      javaScriptEnabled: false,
+    });
+    page = await browser.newPage();
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text()))
+        consoleErrors.push(msg.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(error.message));
+    page.on('response', (res) => {
+      if (res.status() >= 400 && !res.url().endsWith('/favicon.ico'))
+        failedLoads.push(`${res.status()} ${res.url()}`);
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await t.close();
+    rmSync(profile, { recursive: true, force: true });
+  });
+
+  it('fills the form without JavaScript, fits the screen, and is thanked', async () => {
+    const url = t.app.get(NotificationLinks).feedbackUrl(sessionId, 'student', new Date());
+    const path = url.slice(url.indexOf('/feedback/'));
+    await page.goto(`${base}${path}`);
+    await page.getByRole('heading', { name: 'How was your session?' }).waitFor();
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+    // Radio buttons are visually replaced by their labels: large tap targets.
+    const box = await page.locator('label[for="overallRating-4"]').boundingBox();
+    expect(box!.height).toBeGreaterThanOrEqual(44);
+    await page.locator('label[for="overallRating-4"]').click();
+    await page.locator('label[for="communicationRating-5"]').click();
+    await page.getByLabel('Maybe').check();
+    await page.getByLabel('Punctuality').check();
+    await page.getByLabel(/Comments/).fill('Good pace, started late.');
+    await page.screenshot({ path: join(ARTIFACTS, 'feedback-form-390.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Send feedback' }).click();
+    await page.getByRole('heading', { name: 'Thank you for your feedback' }).waitFor();
+    const [row] = await t.dataSource.query(
+      'SELECT overall_rating, communication_rating, work_again, improvement_areas FROM student_feedback WHERE session_id = $1',
+      [sessionId],
+    );
+    expect(row).toEqual({
+      overall_rating: 4,
+      communication_rating: 5,
+      work_again: 'maybe',
+      improvement_areas: ['punctuality'],
+    });
+    // Back and submit again: a clear page, nothing more stored.
+    await page.goto(`${base}${path}`);
+    await page.getByRole('heading', { name: /already recorded/ }).waitFor();
+    expect(consoleErrors).toEqual([]);
+    expect(failedLoads.filter((f) => !f.includes('/feedback/'))).toEqual([]);
+  });
+});
