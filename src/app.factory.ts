@@ -1,10 +1,11 @@
-import { HttpException, INestApplication, LogLevel } from '@nestjs/common';
+import { HttpException, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
 import express, { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import type { DestinationStream } from 'pino';
 import { join } from 'node:path';
 import { AppModule } from './app.module';
 import { RequestAuthenticator } from './auth/request-authenticator';
@@ -19,8 +20,6 @@ import { AppConfig } from './config/app-config';
 import { BULL_BOARD_PATH, mountBullBoard } from './workers/bull-board';
 import { MonitoringMetrics } from './monitoring/metrics.service';
 
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
 /** Request bodies above this are refused with 413. */
 export const BODY_LIMIT = '10mb';
 const FORM_LIMIT = '1mb';
@@ -31,15 +30,20 @@ const FORM_LIMIT = '1mb';
  */
 export async function createApp(
   config: AppConfig,
-  options: { logger?: false } = {},
+  options: { logger?: false; logDestination?: DestinationStream } = {},
 ): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    bodyParser: false,
-    logger:
-      options.logger === false
-        ? false
-        : new AppLogger(LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1)),
-  });
+  const logging = options.logger === false ? false : { destination: options.logDestination };
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config, logging),
+    logging === false
+      ? { bodyParser: false, logger: false }
+      : { bodyParser: false, bufferLogs: true },
+  );
+  // One logging path: Nest's Logger everywhere goes through pino as JSON lines.
+  if (logging !== false) {
+    app.useLogger(app.get(AppLogger));
+    app.flushLogs();
+  }
   app.set('trust proxy', 1);
   app.disable('x-powered-by');
   // Counts every request by its matched route pattern, refused ones included.

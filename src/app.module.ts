@@ -1,8 +1,10 @@
 import { BullModule } from '@nestjs/bull';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import type { DestinationStream } from 'pino';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { AppLoggingModule } from './common/app-logger';
 import { SsoModule } from './auth/sso/sso.module';
 import { AllExceptionsFilter } from './common/http-exception.filter';
 import { CommonModule } from './common/common.module';
@@ -27,11 +29,16 @@ import { WorkersModule } from './workers/workers.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `logging: false` leaves out the pino logger and its request logging (tests, benchmarks). */
+  static forRoot(
+    config: AppConfig,
+    logging: { destination?: DestinationStream } | false = {},
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        ...(logging === false ? [] : [AppLoggingModule.forRoot(config, logging.destination)]),
         CommonModule,
         RedisModule,
         DatabaseModule,

@@ -9,6 +9,8 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
+import { reportError } from '../monitoring/error-reporting';
+import { routePattern } from '../monitoring/metrics.service';
 import { ViewService } from '../web/view.service';
 import { DetailedHttpError, ErrorBody } from './error-body';
 import { ValidationFailed } from './validation';
@@ -86,6 +88,15 @@ export class AllExceptionsFilter implements ExceptionFilter {
       this.logger.error(
         exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
       );
+      // Our failures only: a 4xx is the client's, and a deliberate 503 (not ready, Redis away)
+      // is a state the health checks and alerts report; neither reaches Sentry.
+      const deliberate =
+        exception instanceof HttpException || exception instanceof DetailedHttpError;
+      if (!(deliberate && errorBody.statusCode === 503))
+        reportError(exception, {
+          kind: 'http',
+          tags: { method: req.method, route: routePattern(req), status: errorBody.statusCode },
+        });
     }
     if (response.headersSent) return;
     const retryAfter = (exception as { retryAfterSeconds?: unknown })?.retryAfterSeconds;

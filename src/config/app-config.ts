@@ -45,6 +45,9 @@ const toList = ({ value }: { value: unknown }) =>
           .map((s) => s.trim())
           .filter(Boolean);
 
+const toNumber = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : Number(value);
+
 /** A 5-field cron expression of numbers, `*`, ranges, steps and lists: "30 0 * * *". */
 const CRON_FIELD = String.raw`(\*|\d{1,2}(-\d{1,2})?)(\/\d{1,2})?`;
 const CRON = new RegExp(`^${CRON_FIELD}(,${CRON_FIELD})*(\\s+${CRON_FIELD}(,${CRON_FIELD})*){4}$`);
@@ -193,6 +196,35 @@ export const VARIABLES: Record<string, VariableDoc> = {
     description:
       'Alert when the p95 insight latency (stored → metrics updated) over 1 h exceeds this',
   },
+  SLACK_WEBHOOK_URL: {
+    description: 'Slack incoming webhook receiving alert messages (unset: no Slack channel)',
+    secret: true,
+  },
+  ALERT_INSIGHT_UNDER_60_PERCENT: {
+    description:
+      'Alert (warning) when fewer insights than this share reach the metrics within 60 min over 1 h (%)',
+  },
+  ALERT_INSIGHT_UNDER_60_CRITICAL_PERCENT: {
+    description: 'The same alert is critical below this share (%)',
+  },
+  ALERT_API_P95_MS: {
+    description: 'Alert when the API p95 response time over 1 h reaches this (ms)',
+  },
+  ALERT_API_P99_MS: {
+    description: 'Alert when the API p99 response time over 1 h reaches this (ms)',
+  },
+  ALERT_QUEUE_BACKLOG: { description: 'Alert when this many jobs wait in the queues' },
+  ALERT_DB_CACHE_HIT_PERCENT: {
+    description: 'Alert when the PostgreSQL buffer cache hit ratio falls below this (%)',
+  },
+  ALERT_SERVICE_DEGRADED_MS: {
+    description: 'A service whose last uptime check took longer than this is degraded (ms)',
+  },
+  SENTRY_DSN: {
+    description: 'Sentry DSN: report 5xx errors and failed jobs (unset: no reporting)',
+    secret: true,
+  },
+  SENTRY_ENVIRONMENT: { description: 'Sentry environment name (default: NODE_ENV)' },
 };
 
 /** Development-only secrets; production refuses them. */
@@ -424,6 +456,53 @@ export class AppConfig {
   @IsInt()
   @Min(1)
   ALERT_INSIGHT_P95_SECONDS = 3600;
+
+  @IsOptional()
+  @IsUrl(ENDPOINT)
+  SLACK_WEBHOOK_URL?: string;
+
+  @Transform(toNumber)
+  @Min(0)
+  @Max(100)
+  ALERT_INSIGHT_UNDER_60_PERCENT = 95;
+
+  @Transform(toNumber)
+  @Min(0)
+  @Max(100)
+  ALERT_INSIGHT_UNDER_60_CRITICAL_PERCENT = 90;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  ALERT_API_P95_MS = 500;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  ALERT_API_P99_MS = 1000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  ALERT_QUEUE_BACKLOG = 1000;
+
+  @Transform(toNumber)
+  @Min(0)
+  @Max(100)
+  ALERT_DB_CACHE_HIT_PERCENT = 90;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  ALERT_SERVICE_DEGRADED_MS = 1000;
+
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  SENTRY_DSN?: string;
+
+  @IsOptional()
+  @IsString()
+  SENTRY_ENVIRONMENT?: string;
 
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';

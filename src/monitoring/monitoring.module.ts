@@ -4,6 +4,7 @@ import { NotificationsModule } from '../notifications/notifications.module';
 import { WebModule } from '../web/web.module';
 import { WorkersModule } from '../workers/workers.module';
 import { AlertingService } from './alerting.service';
+import { ErrorReporting } from './error-reporting';
 import { HealthController } from './health.controller';
 import { MetricsController } from './metrics.controller';
 import { MonitoringMetrics } from './metrics.service';
@@ -29,6 +30,7 @@ import { UptimeService } from './uptime.service';
     UptimeService,
     AlertingService,
     MonitoringProcessor,
+    ErrorReporting,
   ],
   exports: [MonitoringMetrics, Readiness],
 })

@@ -1,5 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { Job } from 'bull';
+import { runInJobContext } from '../common/app-logger';
+import { reportError } from '../monitoring/error-reporting';
 import { isPermanentJobError } from './job-errors';
 import { validateJobPayload } from './job-payload';
 import type { RegisteredProcessor } from './job-registry';
@@ -18,19 +20,27 @@ export async function runJob(
   logger: Pick<LoggerService, 'warn'>,
 ): Promise<unknown> {
   const name = handlerName(processor.job);
-  try {
-    const payload = validateJobPayload(processor.payload, job.data, name);
-    return await processor.handle(payload, job);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (isPermanentJobError(error)) {
-      void job.discard();
-      logger.warn(`${name} job ${job.id} failed permanently: ${message}`);
-    } else {
-      logger.warn(
-        `${name} job ${job.id} failed (attempt ${job.attemptsMade + 1} of ${job.opts.attempts ?? 1}): ${message}`,
-      );
+  // Every log line (and error report) made while the job runs carries its id.
+  const context = { jobId: String(job.id), queue: processor.job.queue, job: processor.job.name };
+  return runInJobContext(context, async () => {
+    try {
+      const payload = validateJobPayload(processor.payload, job.data, name);
+      return await processor.handle(payload, job);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const attempts = job.opts.attempts ?? 1;
+      if (isPermanentJobError(error)) {
+        void job.discard();
+        logger.warn(`${name} job ${job.id} failed permanently: ${message}`);
+      } else {
+        logger.warn(
+          `${name} job ${job.id} failed (attempt ${job.attemptsMade + 1} of ${attempts}): ${message}`,
+        );
+      }
+      // Reported once, when the job has failed for good (not on an attempt that will be retried).
+      if (isPermanentJobError(error) || job.attemptsMade + 1 >= attempts)
+        reportError(error, { kind: 'job', tags: { attempts: job.attemptsMade + 1 } });
+      throw error;
     }
-    throw error;
-  }
+  });
 }
