@@ -12,12 +12,14 @@ import { FieldCipher } from '../security/field-cipher';
 import { NOTIFICATION_ENCRYPTED_COLUMNS } from '../notifications/entities/notification-message.entity';
 import { TUTORING_ENCRYPTED_COLUMNS } from '../tutoring/personal-data';
 import { AUDIT_ENCRYPTED_COLUMNS } from '../audit/audit-actions';
+import { MANAGER_NOTE_ENCRYPTED_COLUMNS } from '../interventions/entities/tutor-manager-note.entity';
 
 /** Every column encrypted with FieldCipher that the rotation walks. */
 export const ENCRYPTED_COLUMNS: EncryptedColumnSpec[] = [
   ...TUTORING_ENCRYPTED_COLUMNS,
   ...NOTIFICATION_ENCRYPTED_COLUMNS,
   ...AUDIT_ENCRYPTED_COLUMNS,
+  ...MANAGER_NOTE_ENCRYPTED_COLUMNS,
 ];
 
 export const ROTATE_USAGE = `Usage: npm run encryption:rotate [-- --batch-size N]

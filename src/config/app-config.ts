@@ -173,9 +173,6 @@ export const VARIABLES: Record<string, VariableDoc> = {
   SCHEDULE_FIRST_SESSION_CHECKINS: {
     description: 'First-session check-in emails to tutors, 2 h after a first session (cron)',
   },
-  SCHEDULE_ASSIGNMENT_NOTICES: {
-    description: '"Assigned to you" notices for newly assigned interventions (cron)',
-  },
   METRICS_TOKEN: {
     description:
       'Bearer token for GET /metrics (Prometheus); required in production (32+ characters); unset: open in development, 404 otherwise',
@@ -414,9 +411,6 @@ export class AppConfig {
 
   @IsCron()
   SCHEDULE_FIRST_SESSION_CHECKINS = '*/10 * * * *';
-
-  @IsCron()
-  SCHEDULE_ASSIGNMENT_NOTICES = '* * * * *';
 
   @IsOptional()
   @IsString()

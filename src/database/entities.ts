@@ -19,6 +19,7 @@ import { InterventionNote } from '../interventions/entities/intervention-note.en
 import { InterventionSlaNotice } from '../interventions/entities/intervention-sla-notice.entity';
 import { InterventionTransition } from '../interventions/entities/intervention-transition.entity';
 import { Intervention } from '../interventions/entities/intervention.entity';
+import { TutorManagerNote } from '../interventions/entities/tutor-manager-note.entity';
 import { InAppNotification } from '../notifications/entities/in-app-notification.entity';
 import { NotificationMessage } from '../notifications/entities/notification-message.entity';
 import { NotificationPreference } from '../notifications/entities/notification-preference.entity';
@@ -64,6 +65,7 @@ export const ENTITIES = [
   InterventionNote,
   InterventionSlaNotice,
   InterventionConfigVersion,
+  TutorManagerNote,
   NotificationMessage,
   NotificationPreference,
   InAppNotification,

@@ -7,7 +7,7 @@ import { Clock } from '../common/clock';
 import { PERFORMANCE_TIERS } from '../performance/performance.constants';
 import { Pages } from '../web/pages.service';
 import { InterventionAnalytics } from './intervention-analytics.service';
-import { INTERVENTION_TYPE_INFO, InterventionType } from './intervention.constants';
+import { INTERVENTION_TYPE_INFO, InterventionType, RISK_BANDS } from './intervention.constants';
 import { actorOf, InterventionsService } from './interventions.service';
 import { queueRow } from './queue-row';
 export { HOME_DASHBOARD } from './home-dashboard.token';
@@ -26,7 +26,7 @@ export class DashboardPage {
   async render(req: AppRequest, res: Response): Promise<void> {
     const actor = actorOf(req.principal);
     const { weekStart } = await this.analytics.calendarBounds();
-    const [counters, byType, compliance, tiers] = await Promise.all([
+    const [counters, byType, compliance, tiers, bands] = await Promise.all([
       this.analytics.counters(actor),
       this.dataSource.query(
         `SELECT type, count(*)::int AS n FROM interventions WHERE status IN ('open', 'assigned', 'in_progress', 'waiting')
@@ -41,6 +41,12 @@ export class DashboardPage {
       this.dataSource.query(
         `SELECT coalesce(tier, 'Not rated') AS tier, count(*)::int AS n FROM tutor_performance_tiers GROUP BY 1`,
       ) as Promise<{ tier: string; n: number }[]>,
+      // Read-only: the prediction module's current risk per tutor; tutors with no row are "not scored".
+      this.dataSource.query(
+        `SELECT coalesce(r.band, 'none') AS band, count(*)::int AS n
+           FROM tutors t LEFT JOIN tutor_risk r ON r.tutor_id = t.id
+          WHERE t.status <> 'churned' OR r.tutor_id IS NOT NULL GROUP BY 1`,
+      ) as Promise<{ band: string; n: number }[]>,
     ]);
     const bars = (items: { label: string; n: number }[]) => {
       const max = Math.max(1, ...items.map((i) => i.n));
@@ -58,6 +64,15 @@ export class DashboardPage {
     const tierBars = bars(
       tierOrder.map((t) => ({ label: t, n: tiers.find((r) => r.tier === t)?.n ?? 0 })),
     );
+    const riskBars = bars(
+      [...[...RISK_BANDS].reverse(), 'none'].map((b) => ({
+        label: b === 'none' ? 'Not scored' : `${b[0].toUpperCase()}${b.slice(1)}`,
+        n: bands.find((r) => r.band === b)?.n ?? 0,
+      })),
+    ).map((bar, index) => ({
+      ...bar,
+      band: [...[...RISK_BANDS].reverse(), 'none'][index],
+    }));
     const c = compliance[0];
     const breaches = await this.interventions.list(
       {
@@ -86,7 +101,11 @@ export class DashboardPage {
         },
         typeChart: { bars: typeBars, height: Math.max(28, typeBars.length * 28) },
         tierChart: { bars: tierBars, height: tierBars.length * 28 },
-        riskNote: 'Risk bands appear here once churn scoring (the prediction module) is running.',
+        riskChart: {
+          bars: riskBars,
+          height: riskBars.length * 28,
+          scored: riskBars.filter((b) => b.band !== 'none').reduce((sum, b) => sum + b.n, 0),
+        },
         breaches: breaches.items.map((i) => queueRow(i, now)),
       },
       { title: 'Dashboard' },

@@ -55,6 +55,32 @@ export class InterventionConfigService {
     };
   }
 
+  /** The latest versions of one document, newest first, with who saved each. */
+  async versions(
+    kind: ConfigKind,
+    limit = 20,
+  ): Promise<(VersionedConfig<unknown> & { createdByName: string | null })[]> {
+    const rows: {
+      version: number;
+      document: unknown;
+      created_at: Date;
+      created_by_user_id: string | null;
+      full_name: string | null;
+    }[] = await this.dataSource.query(
+      `SELECT v.version, v.document, v.created_at, v.created_by_user_id, u.full_name
+         FROM intervention_config_versions v LEFT JOIN users u ON u.id = v.created_by_user_id
+        WHERE v.kind = $1 ORDER BY v.version DESC LIMIT $2`,
+      [kind, limit],
+    );
+    return rows.map((r) => ({
+      version: r.version,
+      document: r.document,
+      createdAt: r.created_at,
+      createdByUserId: r.created_by_user_id,
+      createdByName: r.full_name,
+    }));
+  }
+
   /** Validates and stores a new version (400 naming every problem). */
   async save(
     kind: ConfigKind,

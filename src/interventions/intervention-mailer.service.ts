@@ -55,6 +55,9 @@ export interface StaffRecipient {
   fullName: string;
 }
 
+/** The message-log workflow of automated interventions' emails (entity key: the intervention id). */
+export const AUTOMATED_WORKFLOW = 'intervention-automated';
+
 /** Tutor-initiated reschedules in 14 days from which the tutor's manager is told too. */
 export const RESCHEDULE_ESCALATION_COUNT = 6;
 
@@ -71,34 +74,83 @@ export class InterventionMailer {
     private readonly links: NotificationLinks,
   ) {}
 
-  /** The automated intervention's email to the tutor. */
-  async sendAutomated(
-    type: InterventionType,
-    tutor: { name: string; email: string },
-    reason: string,
-  ): Promise<void> {
-    const copy = AUTOMATED_COPY[type];
-    if (!copy) throw new Error(`${type} is not an automated intervention`);
-    // The rule engine keeps one open intervention per (tutor, type): that one is being delivered.
-    const [iv]: { id: string; tutor_id: string; manager_user_id: string | null }[] =
-      await this.dataSource.query(
-        `SELECT i.id, t.id AS tutor_id, t.manager_user_id
-           FROM interventions i JOIN tutors t ON t.id = i.tutor_id
-          WHERE t.email = $1 AND i.type = $2 AND i.status = 'open'
-          ORDER BY i.created_at DESC LIMIT 1`,
-        [tutor.email, type],
-      );
-    if (!iv) throw new Error(`no open ${type} intervention for tutor ${tutor.email}`);
-    await this.notifications.notify({
-      workflow: 'intervention-automated',
+  /**
+   * The automated intervention's email to the tutor, queued on the message log
+   * with its outcome reported back (`notification.outcome`). Answers the
+   * message's status: queued, suppressed, or (a retry) whatever it is now.
+   */
+  async sendAutomated(iv: {
+    id: string;
+    type: InterventionType;
+    reason: string;
+    tutorId: string;
+    tutorName: string;
+    tutorEmail: string;
+    managerUserId: string | null;
+  }): Promise<{ status: string; lastError: string | null }> {
+    const copy = AUTOMATED_COPY[iv.type];
+    if (!copy) throw new Error(`${iv.type} is not an automated intervention`);
+    const r = await this.notifications.notify({
+      workflow: AUTOMATED_WORKFLOW,
       entityKey: iv.id,
       category: CATEGORIES.tutorTips,
       template: 'intervention-automated',
-      to: { kind: 'tutor', id: iv.tutor_id, email: tutor.email },
-      context: { ...copy, tutorName: tutor.name, reason },
+      to: { kind: 'tutor', id: iv.tutorId, email: iv.tutorEmail },
+      context: { ...copy, tutorName: iv.tutorName, reason: iv.reason },
+      reportOutcome: true,
     });
-    if (type === 'rescheduling_alert' && iv.manager_user_id)
-      await this.rescheduleEscalation(iv.id, iv.tutor_id, iv.manager_user_id, tutor.name);
+    if (iv.type === 'rescheduling_alert' && iv.managerUserId)
+      await this.rescheduleEscalation(iv.id, iv.tutorId, iv.managerUserId, iv.tutorName);
+    if (r.status !== 'duplicate') return { status: r.status, lastError: null };
+    const logged = await this.notifications.messageStatus(AUTOMATED_WORKFLOW, iv.id);
+    return logged ?? { status: 'queued', lastError: null };
+  }
+
+  /** "Assigned to you": once per (intervention, assignee), email and in-app; skipped if no longer theirs. */
+  async sendAssignmentNotice(
+    interventionId: string,
+    assigneeId: string,
+  ): Promise<{ status: string }> {
+    const [row]: {
+      id: string;
+      user_id: string;
+      email: string;
+      full_name: string;
+      tutor_name: string;
+      type: InterventionType;
+      priority: string;
+      reason: string;
+    }[] = await this.dataSource.query(
+      `SELECT i.id, u.id AS user_id, u.email, u.full_name, t.name AS tutor_name, i.type, i.priority, i.reason
+         FROM interventions i
+         JOIN tutors t ON t.id = i.tutor_id
+         JOIN users u ON u.id = i.assignee_user_id AND u.is_active
+        WHERE i.id = $1 AND i.assignee_user_id = $2 AND i.status NOT IN ('completed', 'cancelled')`,
+      [interventionId, assigneeId],
+    );
+    if (!row) return { status: 'not-assigned' };
+    const path = `/interventions/${row.id}`;
+    const title = `Assigned to you: ${INTERVENTION_TYPE_INFO[row.type].label} for ${row.tutor_name}`;
+    const r = await this.notifications.notify({
+      workflow: 'intervention-assigned',
+      entityKey: `${row.id}:${row.user_id}`,
+      category: CATEGORIES.staffNotices,
+      template: 'notice',
+      to: { kind: 'user', id: row.user_id, email: row.email },
+      context: {
+        title,
+        recipientName: row.full_name,
+        paragraphs: [`Priority: ${row.priority}.`, row.reason],
+        action: { label: 'Open the intervention', url: this.links.url(path) },
+      },
+      inApp: {
+        userId: row.user_id,
+        title,
+        body: `Priority ${row.priority}. ${row.reason}`,
+        url: path,
+      },
+    });
+    return { status: r.status };
   }
 
   /** 6+ tutor-initiated reschedules in 14 days: the tutor's manager hears of it too. */

@@ -10,6 +10,8 @@ import { Clock } from '../common/clock';
 import { SessionListQuery } from '../tutoring/dto/list-queries.dto';
 import { TutoringRecordsService } from '../tutoring/tutoring-records.service';
 import { Pages } from '../web/pages.service';
+import { Audited } from '../audit/audit.decorators';
+import { TutorManagerNotes } from './tutor-manager-notes.service';
 import { nextStatuses } from './intervention-workflow';
 import {
   INTERVENTION_TYPE_INFO,
@@ -63,6 +65,7 @@ export class InterventionPagesController {
     private readonly clock: Clock,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly sessions: TutoringRecordsService,
+    private readonly managerNotes: TutorManagerNotes,
   ) {}
 
   // ------------------------------------------------------------- the queue
@@ -273,6 +276,7 @@ export class InterventionPagesController {
         name: `${s.fullName} (${s.roles.join(', ')})`,
         selected: s.id === iv.assigneeId,
       })),
+      priorities: PRIORITIES.map((p) => ({ value: p, selected: p === iv.priority })),
       canWork,
       moves: moves
         .filter((s) => s !== 'completed' && s !== 'cancelled')
@@ -308,6 +312,31 @@ export class InterventionPagesController {
       if (!UUID.test(assigneeId))
         throw new DetailedHttpError(400, 'choose someone to assign it to');
       return this.interventions.assign(id, assigneeId, actorOf(req.principal));
+    });
+  }
+
+  @Post('interventions/:id/priority')
+  @Page()
+  @RequirePermission('interventions.assign')
+  async priority(
+    @Req() req: AppRequest,
+    @Res() res: Response,
+    @Param('id') id: string,
+    @Body() body: FormBody,
+  ) {
+    await this.formAction(req, res, id, () => {
+      const priority = text(body.priority) as Priority;
+      if (!PRIORITIES.includes(priority))
+        throw new DetailedHttpError(400, `priority must be one of ${PRIORITIES.join(', ')}`);
+      const note = text(body.note).trim();
+      if (note.length > 2000)
+        throw new DetailedHttpError(400, 'a note is at most 2,000 characters');
+      return this.interventions.changePriority(
+        id,
+        priority,
+        note || undefined,
+        actorOf(req.principal),
+      );
     });
   }
 
@@ -400,8 +429,7 @@ export class InterventionPagesController {
         `(t.name ILIKE ${p(`%${search.replace(/[%_\\]/g, '\\$&')}%`)} OR t.external_id ILIKE $${params.length})`,
       );
     if (tier) where.push(`pt.tier = ${p(tier)}`);
-    // No churn score exists before the prediction module lands: a band filter other than none matches nobody.
-    if (band) where.push('false');
+    if (band) where.push(`r.band = ${p(band)}`);
     const rows: {
       id: string;
       name: string;
@@ -412,16 +440,20 @@ export class InterventionPagesController {
       engagement_score: number | null;
       sessions_completed: number | null;
       open_count: number;
+      churn_score: number | null;
+      band: string | null;
     }[] = await this.dataSource.query(
       `SELECT t.id, t.name, t.external_id, t.status, pt.tier, s.avg_rating, s.engagement_score, s.sessions_completed,
               (SELECT count(*)::int FROM interventions i WHERE i.tutor_id = t.id
-                 AND i.status IN ('open', 'assigned', 'in_progress', 'waiting')) AS open_count
+                 AND i.status IN ('open', 'assigned', 'in_progress', 'waiting')) AS open_count,
+              r.churn_score, r.band
          FROM tutors t
+         LEFT JOIN tutor_risk r ON r.tutor_id = t.id
          LEFT JOIN tutor_performance_tiers pt ON pt.tutor_id = t.id
          LEFT JOIN LATERAL (SELECT avg_rating, engagement_score, sessions_completed FROM tutor_metric_snapshots
                              WHERE tutor_id = t.id AND window_days = 30 ORDER BY snapshot_date DESC LIMIT 1) s ON true
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY open_count DESC, pt.performance_score ASC NULLS LAST, t.name, t.id
+        ORDER BY r.churn_score DESC NULLS LAST, open_count DESC, pt.performance_score ASC NULLS LAST, t.name, t.id
         LIMIT 51 OFFSET ${p(offset)}`,
       params,
     );
@@ -446,6 +478,7 @@ export class InterventionPagesController {
           avgRating: r.avg_rating === null ? '—' : r.avg_rating.toFixed(2),
           engagement: r.engagement_score === null ? '—' : `${Math.round(r.engagement_score)}`,
           sessions: r.sessions_completed ?? 0,
+          churnScore: r.churn_score === null ? null : Math.round(r.churn_score),
         })),
         nextHref: more ? `/tutors?${next.toString()}` : null,
       },
@@ -471,7 +504,7 @@ export class InterventionPagesController {
     );
     if (!tutor) throw new DetailedHttpError(404, 'no such tutor');
     const actor = actorOf(req.principal);
-    const [metrics, tier, history, sessions] = await Promise.all([
+    const [metrics, tier, history, sessions, risk, notes] = await Promise.all([
       this.dataSource.query(
         `SELECT DISTINCT ON (window_days) window_days, sessions_completed, avg_rating, first_session_success_rate,
                 reschedule_rate, no_show_rate, engagement_score, learning_objectives_met_rate
@@ -484,6 +517,14 @@ export class InterventionPagesController {
       ) as Promise<{ tier: string | null; tier_since: string }[]>,
       this.interventions.list({ tutorId: id, sort: 'created', limit: 50 }, actor),
       this.sessions.listSessions(Object.assign(new SessionListQuery(), { tutorId: id, limit: 10 })),
+      // Read-only: the prediction module's current risk row (it owns the table).
+      this.dataSource.query(
+        `SELECT churn_score, band, scored_score, probabilities, top_factors, model_version, as_of::text AS as_of,
+                scored_at, override_score, override_reason, override_expires_at, override_by_user_id
+           FROM tutor_risk WHERE tutor_id = $1`,
+        [id],
+      ) as Promise<Record<string, unknown>[]>,
+      this.managerNotes.list(id, { limit: 50 }),
     ]);
     const now = this.clock.now().getTime();
     const fmt = (v: number | null | undefined, kind: 'pct' | 'rating' | 'n') =>
@@ -513,6 +554,38 @@ export class InterventionPagesController {
           objectives: fmt(m.learning_objectives_met_rate, 'pct'),
         })),
         interventions: history.items.map((i) => queueRow(i, now)),
+        churn: risk[0]
+          ? {
+              churnScore: Math.round(risk[0].churn_score as number),
+              band: risk[0].band,
+              scoredScore: risk[0].scored_score,
+              probabilities: risk[0].probabilities,
+              topFactors: risk[0].top_factors,
+              modelVersion: risk[0].model_version,
+              asOf: risk[0].as_of,
+              scoredAt: (risk[0].scored_at as Date).toISOString(),
+              scoredAtText: when((risk[0].scored_at as Date).toISOString()),
+              override:
+                risk[0].override_score === null
+                  ? null
+                  : {
+                      score: risk[0].override_score,
+                      reason: risk[0].override_reason,
+                      expiresAt:
+                        (risk[0].override_expires_at as Date | null)?.toISOString() ?? null,
+                      byUserId: risk[0].override_by_user_id,
+                    },
+              tutorId: tutor.id,
+            }
+          : null,
+        managerNotes: notes.items.map((n) => ({
+          ...n,
+          atText: when(n.createdAt),
+          who: n.authorName ?? 'TutorMax',
+        })),
+        canNote:
+          (req.principal?.kind === 'user' && req.principal.permissions.has('interventions.work')) ??
+          false,
         sessions: sessions.items.map((s) => ({
           subject: s.subject,
           durationMinutes: s.durationMinutes,
@@ -522,6 +595,21 @@ export class InterventionPagesController {
       },
       { title: tutor.name },
     );
+  }
+
+  @Post('tutors/:id/notes')
+  @Page()
+  @RequirePermission('interventions.work')
+  @Audited({ resource: 'tutor', action: 'tutor.manager_note_added' })
+  async addManagerNote(
+    @Req() req: AppRequest,
+    @Res() res: Response,
+    @Param('id') id: string,
+    @Body() body: FormBody,
+  ) {
+    if (!UUID.test(id)) throw new DetailedHttpError(404, 'no such tutor');
+    await this.managerNotes.add(id, text(body.body), actorOf(req.principal).userId);
+    res.redirect(303, `/tutors/${id}#h-mnotes`);
   }
 
   // ------------------------------------------------------------- dashboard

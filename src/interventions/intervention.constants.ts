@@ -114,7 +114,8 @@ export const isFinal = (status: InterventionStatus) => FINAL_STATUSES.includes(s
 export const OUTCOMES = ['improved', 'no_change', 'declined', 'churned'] as const;
 export type InterventionOutcome = (typeof OUTCOMES)[number];
 
-export const DELIVERY_STATUSES = ['pending', 'sent', 'failed'] as const;
+/** pending: not yet queued; queued: waiting for the SMTP server; then sent, failed or suppressed (unsubscribed). */
+export const DELIVERY_STATUSES = ['pending', 'queued', 'sent', 'failed', 'suppressed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** Roles whose users may be assigned interventions. */

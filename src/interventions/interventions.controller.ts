@@ -16,6 +16,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { csvLine } from '../audit/audit-csv';
+import { Audited } from '../audit/audit.decorators';
 import { RequirePermission } from '../auth/access.decorators';
 import type { AppRequest } from '../auth/principal';
 import { DetailedHttpError } from '../common/error-body';
@@ -26,6 +27,7 @@ import {
   CreateInterventionDto,
   InterventionListQuery,
   NoteDto,
+  PriorityDto,
   TransitionDto,
 } from './dto/intervention.dto';
 import { InterventionAnalytics } from './intervention-analytics.service';
@@ -201,6 +203,20 @@ export class InterventionsController {
   async assign(@Param('id', uuid) id: string, @Body() body: AssignDto, @Req() req: AppRequest) {
     const actor = actorOf(req.principal);
     await this.interventions.assign(id, body.assigneeId, actor, body.note);
+    return this.interventions.get(id, actor);
+  }
+
+  @Post(':id/priority')
+  @HttpCode(200)
+  @RequirePermission('interventions.assign')
+  @Audited({ resource: 'intervention', action: 'intervention.priority_changed' })
+  @ApiOperation({
+    summary:
+      'Change the priority: SLA targets recomputed from the history (paused time kept), recorded in the history',
+  })
+  async priority(@Param('id', uuid) id: string, @Body() body: PriorityDto, @Req() req: AppRequest) {
+    const actor = actorOf(req.principal);
+    await this.interventions.changePriority(id, body.priority, body.note, actor);
     return this.interventions.get(id, actor);
   }
 

@@ -13,11 +13,19 @@ import { InterventionsProcessor } from './interventions.processor';
 import { InterventionsService } from './interventions.service';
 import { InterventionPagesController } from './intervention-pages.controller';
 import { DashboardPage, HOME_DASHBOARD } from './dashboard-page.service';
+import { TutorManagerNotes } from './tutor-manager-notes.service';
+import { TutorManagerNotesController } from './tutor-manager-notes.controller';
+import { InterventionConfigPagesController } from './intervention-config-pages.controller';
 
 /** Interventions (DOMAIN.md §6): aggregate, workflow, rule engine, SLA clocks, manager pages. */
 @Module({
   imports: [WorkersModule, NotificationsModule, PerformanceModule, TutoringModule],
-  controllers: [InterventionsController, InterventionPagesController],
+  controllers: [
+    InterventionsController,
+    InterventionPagesController,
+    TutorManagerNotesController,
+    InterventionConfigPagesController,
+  ],
   providers: [
     InterventionConfigService,
     InterventionsService,
@@ -27,6 +35,7 @@ import { DashboardPage, HOME_DASHBOARD } from './dashboard-page.service';
     InterventionSlaNotices,
     InterventionsProcessor,
     DashboardPage,
+    TutorManagerNotes,
     { provide: HOME_DASHBOARD, useExisting: DashboardPage },
   ],
   exports: [InterventionsService, InterventionAnalytics],

@@ -6,8 +6,9 @@ import { Clock } from '../common/clock';
 import { DetailedHttpError } from '../common/error-body';
 import { decodeCursor, encodeCursor, Page } from '../common/pagination';
 import { JobQueue } from '../workers/job-queue.service';
+import { OutboxService } from '../workers/outbox.service';
 import { JOBS } from '../workers/queues';
-import { InterventionConfigService } from './intervention-config.service';
+import { InterventionConfigService, VersionedConfig } from './intervention-config.service';
 import { InterventionNote } from './entities/intervention-note.entity';
 import { InterventionTransition } from './entities/intervention-transition.entity';
 import { Intervention } from './entities/intervention.entity';
@@ -27,6 +28,7 @@ import {
   noticeTimes,
   SLA_TARGETS,
   slaClocks,
+  SlaPolicyDocument,
   SlaTarget,
   StatusChange,
   targetsFor,
@@ -35,6 +37,10 @@ import {
 import { transitionProblem } from './intervention-workflow';
 
 export const RESOLVED_SORT_AT = new Date('9999-12-31T00:00:00Z');
+/** The event appended (in the assigning transaction) when someone else assigns an intervention to a user. */
+export const INTERVENTION_ASSIGNED_EVENT = 'intervention.assigned';
+/** Open interventions recomputed per transaction after a policy change (a handful of statements each). */
+export const RECOMPUTE_BATCH = 500;
 const UNIQUE_VIOLATION = '23505';
 const STATUS_ORDER: Record<InterventionStatus, number> = {
   open: 0,
@@ -194,6 +200,7 @@ export class InterventionsService {
     private readonly config: InterventionConfigService,
     private readonly jobs: JobQueue,
     private readonly clock: Clock,
+    private readonly outbox: OutboxService,
   ) {}
 
   // ---------------------------------------------------------------- commands
@@ -363,10 +370,50 @@ export class InterventionsService {
     const from = iv.status;
     const to: InterventionStatus = from === 'open' ? 'assigned' : from;
     const text = note ?? (from === 'open' ? null : `reassigned to ${staff[0].fullName}`);
+    const previous = iv.assigneeUserId;
     iv.assigneeUserId = assigneeId;
     iv.status = to;
     await this.recordTransition(m, iv.id, from, to, actor.userId, text, now);
     await this.recompute(m, iv, now);
+    // "Assigned to you", sent once by its handler after commit; not when you take it yourself.
+    if (assigneeId !== actor.userId && assigneeId !== previous)
+      await this.outbox.append(m, [
+        {
+          type: INTERVENTION_ASSIGNED_EVENT,
+          payload: { interventionId: iv.id, assigneeId },
+        },
+      ]);
+  }
+
+  /**
+   * A new priority: the SLA targets are recomputed from the history under the
+   * new priority's policy, so time spent waiting stays paused; the change is
+   * kept in the history (the status is unchanged).
+   */
+  async changePriority(
+    id: string,
+    priority: Priority,
+    note: string | undefined,
+    actor: Actor,
+  ): Promise<{ changed: boolean }> {
+    const result = await this.dataSource.transaction(async (m) => {
+      const iv = await this.lock(m, id);
+      if (isFinal(iv.status))
+        throw new DetailedHttpError(
+          409,
+          `an intervention that is ${iv.status} cannot change priority`,
+        );
+      if (iv.priority === priority) return { iv, changed: false };
+      const now = this.clock.now();
+      const text = `priority ${iv.priority} → ${priority}${note?.trim() ? `: ${note.trim()}` : ''}`;
+      iv.priority = priority;
+      iv.priorityRank = PRIORITY_RANK[priority];
+      await this.recordTransition(m, iv.id, iv.status, iv.status, actor.userId, text, now);
+      await this.recompute(m, iv, now);
+      return { iv, changed: true };
+    });
+    if (result.changed) await this.afterCommit(result.iv);
+    return { changed: result.changed };
   }
 
   async transition(
@@ -407,28 +454,53 @@ export class InterventionsService {
     await this.afterCommit(iv);
   }
 
-  /** The system completes an automated intervention after delivering it (or records the failure). */
-  async completeAutomated(id: string, delivery: { ok: boolean; error?: string }): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
+  /**
+   * The outcome of an automated intervention's email, as the message log
+   * records it: queued (waiting for the SMTP server), sent (the system
+   * completes the intervention), failed or bounced (stays open, with the
+   * error, for a person to look at), suppressed (the tutor unsubscribed: the
+   * system cancels it). Idempotent: only an open intervention changes.
+   */
+  async recordDelivery(
+    id: string,
+    delivery: { status: string; error?: string | null },
+  ): Promise<{ status: InterventionStatus; deliveryStatus: string | null }> {
+    return this.dataSource.transaction(async (m) => {
       const iv = await this.lock(m, id);
-      if (iv.status !== 'open') return;
+      if (iv.status !== 'open' || iv.kind !== 'automated')
+        return { status: iv.status, deliveryStatus: iv.deliveryStatus };
       const now = this.clock.now();
-      iv.deliveryStatus = delivery.ok ? 'sent' : 'failed';
-      iv.deliveryError = delivery.error?.slice(0, 1000) ?? null;
-      if (delivery.ok) {
-        iv.status = 'completed';
+      const s = delivery.status;
+      iv.deliveryStatus =
+        s === 'sent' || s === 'queued' || s === 'suppressed'
+          ? s
+          : s === 'failed' || s === 'bounced'
+            ? 'failed'
+            : iv.deliveryStatus;
+      iv.deliveryError =
+        s === 'failed' || s === 'bounced'
+          ? `${s === 'bounced' ? 'bounced: ' : ''}${delivery.error ?? 'the email could not be delivered'}`.slice(
+              0,
+              1000,
+            )
+          : null;
+      if (s === 'sent' || s === 'suppressed') {
+        iv.status = s === 'sent' ? 'completed' : 'cancelled';
         iv.resolvedAt = now;
+        if (s === 'suppressed')
+          iv.cancelReason = 'not delivered: the tutor unsubscribed from these emails';
         await this.recordTransition(
           m,
           iv.id,
           'open',
-          'completed',
+          iv.status,
           null,
-          'delivered to the tutor by email',
+          s === 'sent' ? 'delivered to the tutor by email' : iv.cancelReason,
           now,
         );
       }
       await this.recompute(m, iv, now);
+      return { status: iv.status, deliveryStatus: iv.deliveryStatus };
     });
   }
 
@@ -487,25 +559,108 @@ export class InterventionsService {
     });
   }
 
-  /** Recomputes every open intervention's SLA columns (after a policy change), in pages. */
+  /**
+   * Recomputes every open intervention's SLA columns (after a policy or
+   * calendar change), in batches of RECOMPUTE_BATCH: per batch one locking
+   * select, one read of the histories, one of the notices sent and one
+   * UPDATE … FROM unnest(…), whatever the batch size. The clocks are computed
+   * from the history, so paused time is kept. Exact-time checks that moved
+   * earlier are picked up by the per-minute sweep (next_sla_check_at).
+   */
   async recomputeOpen(): Promise<number> {
     let after = '00000000-0000-0000-0000-000000000000';
     let total = 0;
     for (;;) {
-      const ids: { id: string }[] = await this.dataSource.query(
-        `SELECT id FROM interventions WHERE status = ANY($1) AND id > $2 ORDER BY id LIMIT 200`,
-        [OPEN_STATUSES, after],
-      );
-      if (!ids.length) return total;
-      await this.dataSource.transaction(async (m) => {
-        for (const { id } of ids) {
-          const iv = await this.lock(m, id);
-          if (!isFinal(iv.status)) await this.recompute(m, iv, this.clock.now());
-        }
+      const n = await this.dataSource.transaction(async (m) => {
+        const policy = await this.config.sla(m);
+        const ivs = await m
+          .getRepository(Intervention)
+          .createQueryBuilder('i')
+          .setLock('pessimistic_write')
+          .where('i.status IN (:...open) AND i.id > :after', { open: OPEN_STATUSES, after })
+          .orderBy('i.id')
+          .limit(RECOMPUTE_BATCH)
+          .getMany();
+        if (!ivs.length) return 0;
+        const ids = ivs.map((iv) => iv.id);
+        const [historyRows, noticeRows]: [
+          (HistoryRow & { intervention_id: string })[],
+          { intervention_id: string; target: string; stage: string }[],
+        ] = await Promise.all([
+          m.query(
+            `SELECT intervention_id, from_status, to_status, at FROM intervention_transitions
+              WHERE intervention_id = ANY($1) AND from_status IS DISTINCT FROM to_status`,
+            [ids],
+          ),
+          m.query(
+            'SELECT intervention_id, target, stage FROM intervention_sla_notices WHERE intervention_id = ANY($1)',
+            [ids],
+          ),
+        ]);
+        const histories = new Map<string, HistoryRow[]>();
+        for (const r of historyRows)
+          histories.set(r.intervention_id, [...(histories.get(r.intervention_id) ?? []), r]);
+        const notices = new Map<string, Set<string>>();
+        for (const r of noticeRows)
+          notices.set(
+            r.intervention_id,
+            (notices.get(r.intervention_id) ?? new Set()).add(`${r.target}:${r.stage}`),
+          );
+        const now = this.clock.now();
+        for (const iv of ivs)
+          await this.applySla(
+            m,
+            iv,
+            historyOf(histories.get(iv.id) ?? []),
+            notices.get(iv.id) ?? new Set(),
+            now,
+            policy,
+          );
+        await this.saveSlaColumns(m, ivs);
+        after = ids[ids.length - 1];
+        return ivs.length;
       });
-      total += ids.length;
-      after = ids[ids.length - 1].id;
+      if (!n) return total;
+      total += n;
+      if (n < RECOMPUTE_BATCH) return total;
     }
+  }
+
+  /** Writes the SLA columns of many interventions in one statement. */
+  private async saveSlaColumns(m: EntityManager, ivs: Intervention[]): Promise<void> {
+    const col = <T>(f: (iv: Intervention) => T) => ivs.map(f);
+    const iso = (d: Date | null) => (d ? d.toISOString() : null);
+    await m.query(
+      `UPDATE interventions i SET
+         sla_policy_version = u.version, first_action_due_at = u.fa_due, first_action_at_risk_at = u.fa_risk,
+         first_action_paused_ms = u.fa_paused, first_action_met_at = u.fa_met,
+         resolution_due_at = u.res_due, resolution_at_risk_at = u.res_risk,
+         resolution_paused_ms = u.res_paused, resolution_met_at = u.res_met, sla_paused = u.paused,
+         sla_sort_at = u.sort_at, sla_at_risk_at = u.at_risk_at, next_sla_check_at = u.next_check,
+         updated_at = now()
+       FROM unnest($1::uuid[], $2::int[], $3::timestamptz[], $4::timestamptz[], $5::bigint[], $6::timestamptz[],
+                   $7::timestamptz[], $8::timestamptz[], $9::bigint[], $10::timestamptz[], $11::boolean[],
+                   $12::timestamptz[], $13::timestamptz[], $14::timestamptz[])
+         AS u(id, version, fa_due, fa_risk, fa_paused, fa_met, res_due, res_risk, res_paused, res_met, paused,
+              sort_at, at_risk_at, next_check)
+       WHERE i.id = u.id`,
+      [
+        col((iv) => iv.id),
+        col((iv) => iv.slaPolicyVersion),
+        col((iv) => iso(iv.firstActionDueAt)),
+        col((iv) => iso(iv.firstActionAtRiskAt)),
+        col((iv) => iv.firstActionPausedMs),
+        col((iv) => iso(iv.firstActionMetAt)),
+        col((iv) => iso(iv.resolutionDueAt)),
+        col((iv) => iso(iv.resolutionAtRiskAt)),
+        col((iv) => iv.resolutionPausedMs),
+        col((iv) => iso(iv.resolutionMetAt)),
+        col((iv) => iv.slaPaused),
+        col((iv) => iso(iv.slaSortAt)),
+        col((iv) => iso(iv.slaAtRiskAt)),
+        col((iv) => iso(iv.nextSlaCheckAt)),
+      ],
+    );
   }
 
   // ------------------------------------------------------------------ SLA
@@ -519,24 +674,12 @@ export class InterventionsService {
   }
 
   async history(m: EntityManager, id: string): Promise<StatusChange[]> {
-    const rows: {
-      to_status: InterventionStatus;
-      from_status: InterventionStatus | null;
-      at: Date;
-    }[] = await m.query(
+    const rows: HistoryRow[] = await m.query(
       `SELECT from_status, to_status, at FROM intervention_transitions
           WHERE intervention_id = $1 AND from_status IS DISTINCT FROM to_status ORDER BY at`,
       [id],
     );
-    return rows
-      .map((r) => ({
-        at: r.at.getTime(),
-        to: r.to_status,
-        rank: STATUS_ORDER[r.to_status],
-        created: r.from_status === null,
-      }))
-      .sort((a, b) => a.at - b.at || Number(b.created) - Number(a.created) || a.rank - b.rank)
-      .map(({ at, to }) => ({ at, to }));
+    return historyOf(rows);
   }
 
   async sentNotices(m: EntityManager, id: string): Promise<Set<string>> {
@@ -554,8 +697,9 @@ export class InterventionsService {
     history: StatusChange[],
     sent: Set<string>,
     now: Date,
+    policy?: VersionedConfig<SlaPolicyDocument>,
   ): Promise<Record<SlaTarget, TargetClock>> {
-    const { version, document } = await this.config.sla(m);
+    const { version, document } = policy ?? (await this.config.sla(m));
     const clocks = slaClocks(
       history,
       targetsFor(document, iv.type, iv.priority),
@@ -897,6 +1041,26 @@ export class InterventionsService {
       at,
     });
   }
+}
+
+interface HistoryRow {
+  to_status: InterventionStatus;
+  from_status: InterventionStatus | null;
+  at: Date;
+}
+
+/** The status changes that drive the SLA clocks, in order (creation first among equal times). */
+export function historyOf(rows: readonly HistoryRow[]): StatusChange[] {
+  return rows
+    .filter((r) => r.from_status !== r.to_status)
+    .map((r) => ({
+      at: r.at.getTime(),
+      to: r.to_status,
+      rank: STATUS_ORDER[r.to_status],
+      created: r.from_status === null,
+    }))
+    .sort((a, b) => a.at - b.at || Number(b.created) - Number(a.created) || a.rank - b.rank)
+    .map(({ at, to }) => ({ at, to }));
 }
 
 export function slaStateCondition(state: string, now: string): string {

@@ -6,6 +6,8 @@ import { MissingRecordError, PermanentJobError } from '../workers/job-errors';
 import { NotificationMessage } from './entities/notification-message.entity';
 import { CATEGORIES, NotificationLinks } from './notification-links';
 import { MailService } from './mail.service';
+import { outcomeEvent } from './notifications.service';
+import { OutboxService } from '../workers/outbox.service';
 
 /** How an SMTP (or rendering) failure should be handled. */
 export type FailureKind = 'bounced' | 'permanent' | 'transient';
@@ -54,6 +56,7 @@ export class MessageDelivery {
     private readonly mail: MailService,
     private readonly links: NotificationLinks,
     private readonly clock: Clock,
+    private readonly outbox: OutboxService,
   ) {}
 
   async deliver(messageId: string, attempt: DeliveryAttempt): Promise<{ status: string }> {
@@ -73,6 +76,7 @@ export class MessageDelivery {
         message.status = 'suppressed';
         message.lastError = `the recipient unsubscribed from ${message.category}`;
         await m.save(message);
+        if (message.reportOutcome) await this.outbox.append(m, [outcomeEvent(message)]);
         return message.status;
       }
       const unsubscribable = message.category !== CATEGORIES.account;
@@ -119,6 +123,8 @@ export class MessageDelivery {
         }
       }
       await m.save(message);
+      if (message.reportOutcome && message.status !== 'queued')
+        await this.outbox.append(m, [outcomeEvent(message)]);
       return message.status;
     });
     if (failure) {

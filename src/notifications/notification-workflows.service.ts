@@ -174,59 +174,6 @@ export class NotificationWorkflows {
     });
   }
 
-  /** Interventions assigned to someone by someone else (or the system) since the last run. */
-  async assignmentNotices(): Promise<Record<string, number>> {
-    const rows: {
-      id: string;
-      user_id: string;
-      email: string;
-      full_name: string;
-      tutor_name: string;
-      type: string;
-      priority: string;
-      reason: string;
-    }[] = await this.dataSource.query(
-      `SELECT i.id, u.id AS user_id, u.email, u.full_name, t.name AS tutor_name, i.type, i.priority, i.reason
-         FROM interventions i
-         JOIN tutors t ON t.id = i.tutor_id
-         JOIN users u ON u.id = i.assignee_user_id AND u.is_active
-         JOIN LATERAL (SELECT tr.actor_user_id FROM intervention_transitions tr
-                        WHERE tr.intervention_id = i.id ORDER BY tr.at DESC LIMIT 1) last ON true
-        WHERE i.status NOT IN ('completed', 'cancelled')
-          AND i.updated_at > $1
-          AND last.actor_user_id IS DISTINCT FROM i.assignee_user_id
-          AND NOT EXISTS (SELECT 1 FROM notification_messages m
-                           WHERE m.workflow = 'intervention-assigned'
-                             AND m.entity_key = i.id::text || ':' || u.id::text)
-        LIMIT 2000`,
-      [new Date(this.clock.now().getTime() - 24 * HOUR)],
-    );
-    return this.tally(rows, async (row) => {
-      const url = this.links.url(`/interventions/${row.id}`);
-      const title = `Assigned to you: ${row.type.replace(/_/g, ' ')} for ${row.tutor_name}`;
-      const r = await this.notifications.notify({
-        workflow: 'intervention-assigned',
-        entityKey: `${row.id}:${row.user_id}`,
-        category: CATEGORIES.staffNotices,
-        template: 'notice',
-        to: { kind: 'user', id: row.user_id, email: row.email },
-        context: {
-          title,
-          recipientName: row.full_name,
-          paragraphs: [`Priority: ${row.priority}.`, row.reason],
-          action: { label: 'Open the intervention', url },
-        },
-        inApp: {
-          userId: row.user_id,
-          title,
-          body: `Priority ${row.priority}. ${row.reason}`,
-          url: `/interventions/${row.id}`,
-        },
-      });
-      return r.status;
-    });
-  }
-
   /** Monday digest for every active operations manager: the last 7 days in figures. */
   async weeklyDigest(): Promise<Record<string, number>> {
     const now = this.clock.now();

@@ -50,11 +50,6 @@ export class NotificationsProcessor {
     return this.workflows.firstSessionCheckins();
   }
 
-  @JobProcessor(JOBS.notifications.assignmentNotices, { payload: NotificationSweepJob })
-  assignmentNotices() {
-    return this.workflows.assignmentNotices();
-  }
-
   @JobProcessor(JOBS.notifications.weeklyDigest, { payload: NotificationSweepJob })
   weeklyDigest() {
     return this.workflows.weeklyDigest();

@@ -8,6 +8,29 @@ import type { Category } from './notification-links';
 
 /** The event whose fan-out job delivers a message; its event id is the message id. */
 export const MESSAGE_QUEUED_EVENT = 'notification.queued';
+/**
+ * The final outcome of a message whose sender set `reportOutcome`:
+ * `{ messageId, workflow, entityKey, status }` with status sent, failed,
+ * bounced or suppressed. Appended in the transaction that records it.
+ */
+export const MESSAGE_OUTCOME_EVENT = 'notification.outcome';
+
+export function outcomeEvent(message: {
+  id: string;
+  workflow: string;
+  entityKey: string;
+  status: string;
+}) {
+  return {
+    type: MESSAGE_OUTCOME_EVENT,
+    payload: {
+      messageId: message.id,
+      workflow: message.workflow,
+      entityKey: message.entityKey,
+      status: message.status,
+    },
+  };
+}
 
 export interface Recipient {
   kind: RecipientKind;
@@ -28,6 +51,8 @@ export interface NotificationRequest {
   context: Record<string, unknown>;
   /** A matching entry in a staff member's in-app list. */
   inApp?: { userId: string; title: string; body: string; url: string | null };
+  /** Append a `notification.outcome` event once the message is sent, fails for good or is suppressed. */
+  reportOutcome?: boolean;
 }
 
 export interface NotificationResult {
@@ -66,8 +91,8 @@ export class NotificationsService {
     const [row]: { id: string }[] = await m.query(
       `INSERT INTO notification_messages
          (workflow, entity_key, category, template, recipient_kind, recipient_id,
-          recipient_email, context, status, last_error)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+          recipient_email, context, status, last_error, report_outcome)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (workflow, entity_key) DO NOTHING RETURNING id`,
       [
         r.workflow,
@@ -80,12 +105,17 @@ export class NotificationsService {
         this.cipher.encrypt(JSON.stringify(r.context)),
         status,
         pref ? `the recipient unsubscribed from ${r.category}` : null,
+        r.reportOutcome ?? false,
       ],
     );
     if (!row) return { messageId: null, created: false, status: 'duplicate' };
     if (status === 'queued') {
       await this.outbox.append(m, [
         { id: row.id, type: MESSAGE_QUEUED_EVENT, payload: { messageId: row.id } },
+      ]);
+    } else if (r.reportOutcome) {
+      await this.outbox.append(m, [
+        outcomeEvent({ id: row.id, workflow: r.workflow, entityKey: r.entityKey, status }),
       ]);
     }
     if (r.inApp) {
@@ -96,6 +126,19 @@ export class NotificationsService {
       );
     }
     return { messageId: row.id, created: true, status };
+  }
+
+  /** A logged message's status and last error, by its (workflow, entity) key; null if none. */
+  async messageStatus(
+    workflow: string,
+    entityKey: string,
+  ): Promise<{ id: string; status: string; lastError: string | null } | null> {
+    const [row]: { id: string; status: string; last_error: string | null }[] =
+      await this.dataSource.query(
+        'SELECT id, status, last_error FROM notification_messages WHERE workflow = $1 AND entity_key = $2',
+        [workflow, entityKey],
+      );
+    return row ? { id: row.id, status: row.status, lastError: row.last_error } : null;
   }
 
   /** An in-app entry with no email (e.g. for staff who unsubscribed). */

@@ -18,6 +18,11 @@ const NAV: { href: string; label: string; permission: Permission }[] = [
   { href: '/admin/status', label: 'Status', permission: 'system.operate' },
   { href: '/admin/workers', label: 'Workers', permission: 'system.operate' },
   { href: '/admin/messages', label: 'Messages', permission: 'system.operate' },
+  {
+    href: '/admin/intervention-config',
+    label: 'Intervention rules',
+    permission: 'interventions.configure',
+  },
   { href: '/account/password', label: 'Password', permission: 'self.read' },
 ];
 

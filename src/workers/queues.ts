@@ -66,6 +66,10 @@ export const JOBS = {
     slaCheck: job(QUEUES.notifications, 'intervention-sla-check'),
     /** Per-minute safety net: enqueue the checks whose time has passed. */
     slaSweep: job(QUEUES.notifications, 'intervention-sla-sweep', { attempts: 1 }),
+    /** intervention.assigned: tell the assignee (email and in-app), once. */
+    assignmentNotice: job(QUEUES.notifications, 'intervention-assignment-notice'),
+    /** notification.outcome: an automated intervention's email was sent, failed or suppressed. */
+    deliveryOutcome: job(QUEUES.notifications, 'intervention-delivery-outcome'),
   },
   notifications: {
     /** notification.queued: send one logged message (event id = message id). */
@@ -76,8 +80,6 @@ export const JOBS = {
     feedbackReminders: job(QUEUES.notifications, 'feedback-reminders', { attempts: 3 }),
     /** First sessions that ended 2 h ago: check in with the tutor. */
     firstSessionCheckins: job(QUEUES.notifications, 'first-session-checkins', { attempts: 3 }),
-    /** Newly assigned interventions: tell the assignee (email and in-app). */
-    assignmentNotices: job(QUEUES.notifications, 'assignment-notices', { attempts: 1 }),
     /** Monday digest for operations managers. */
     weeklyDigest: job(QUEUES.notifications, 'weekly-digest', { attempts: 3 }),
   },

@@ -67,7 +67,6 @@ describe('the schedule table', () => {
           ['weekly-digest', JOBS.notifications.weeklyDigest, '0 9 * * 1'],
           ['feedback-reminders', JOBS.notifications.feedbackReminders, '15 * * * *'],
           ['first-session-checkins', JOBS.notifications.firstSessionCheckins, '*/10 * * * *'],
-          ['assignment-notices', JOBS.notifications.assignmentNotices, '* * * * *'],
         ] as const
       ).map(([key, job, cron]) => ({ key, job, cron, tz: 'UTC', payload: {} })),
     ]);
@@ -82,7 +81,6 @@ describe('the schedule table', () => {
       ['weekly-digest', '0 9 * * 1'],
       ['feedback-reminders', '15 * * * *'],
       ['first-session-checkins', '*/10 * * * *'],
-      ['assignment-notices', '* * * * *'],
     ]);
   });
 

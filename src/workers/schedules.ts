@@ -63,11 +63,6 @@ export const SCHEDULES: readonly ScheduleEntry[] = [
     job: JOBS.notifications.firstSessionCheckins,
     cron: (c) => c.SCHEDULE_FIRST_SESSION_CHECKINS,
   },
-  {
-    key: 'assignment-notices',
-    job: JOBS.notifications.assignmentNotices,
-    cron: (c) => c.SCHEDULE_ASSIGNMENT_NOTICES,
-  },
 ];
 
 /** A schedule as Bull stores it (`queue.getRepeatableJobs()`). */

@@ -1,4 +1,13 @@
-import { IsISO8601, IsNumber, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import {
+  IsISO8601,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { EventJobPayload } from '../../workers/domain-event.dto';
 
 /**
@@ -37,3 +46,30 @@ export class NightlyRulesJob {
 }
 
 export class SlaSweepJob {}
+
+/** `intervention.assigned`: someone else assigned the intervention to this user. */
+export class InterventionAssignedJob extends EventJobPayload {
+  @IsUUID()
+  interventionId: string;
+
+  @IsUUID()
+  assigneeId: string;
+}
+
+/** `notification.outcome` (notifications module): a message's final status. */
+export class MessageOutcomeJob extends EventJobPayload {
+  @IsUUID()
+  messageId: string;
+
+  @IsString()
+  @MaxLength(60)
+  workflow: string;
+
+  @IsString()
+  @MaxLength(200)
+  entityKey: string;
+
+  @IsString()
+  @MaxLength(12)
+  status: string;
+}

@@ -168,3 +168,23 @@ export class ConfigDocumentDto {
   @IsObject()
   document: Record<string, unknown>;
 }
+
+export class PriorityDto {
+  @ApiProperty({ enum: PRIORITIES })
+  @IsIn(PRIORITIES, { message: `priority must be one of ${PRIORITIES.join(', ')}` })
+  priority: Priority;
+
+  @ApiPropertyOptional({ maxLength: 2000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  note?: string;
+}
+
+export class ManagerNoteDto {
+  @ApiProperty({ maxLength: 5000 })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(5000)
+  body: string;
+}

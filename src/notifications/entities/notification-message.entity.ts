@@ -80,6 +80,10 @@ export class NotificationMessage {
 
   @Column({ type: 'int', default: 0 })
   clickCount: number;
+
+  /** The sender asked to hear the final outcome: a `notification.outcome` event is appended with it. */
+  @Column({ type: 'boolean', default: false })
+  reportOutcome: boolean;
 }
 
 /** What `npm run encryption:rotate` walks for the message log. */
