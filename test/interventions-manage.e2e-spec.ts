@@ -252,6 +252,37 @@ describe('interventions: priority, policy changes, manager notes, configuration 
     expect(after.text).toMatch(/<option value="high" selected>/);
   });
 
+  it('filters the queue page by due date and exports the same filters as CSV', async () => {
+    const { body: iv } = await create('manager', {
+      tutorId: tutorIds[4],
+      type: 'manager_coaching',
+      priority: 'critical',
+      reason: 'Due-date filter test',
+    });
+    const due = iv.slaDueAt.slice(0, 10);
+    const dayBefore = new Date(Date.parse(iv.slaDueAt) - 2 * 86_400_000).toISOString().slice(0, 10);
+    const browser = await browserSignIn(t, users.manager.email, users.manager.password, '10.1.0.5');
+    const hit = await browser.agent
+      .get(`/interventions?dueBefore=${due}&type=manager_coaching&priority=critical`)
+      .expect(200);
+    expect(hit.text).toContain(`/interventions/${iv.id}`);
+    expect(hit.text).toContain(`value="${due}"`);
+    const miss = await browser.agent
+      .get(`/interventions?dueBefore=${dayBefore}&type=manager_coaching&priority=critical`)
+      .expect(200);
+    expect(miss.text).not.toContain(`/interventions/${iv.id}`);
+    const href = /href="(\/api\/v1\/interventions\/export\.csv\?[^"]+)"/
+      .exec(hit.text)![1]
+      .replace(/&amp;/g, '&')
+      .replace(/&#x3D;/g, '=');
+    expect(href).toContain('dueBefore=');
+    const csv = await browser.agent.get(href).expect(200);
+    expect(csv.headers['content-type']).toMatch(/text\/csv/);
+    const lines = csv.text.trim().split('\r\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain(iv.id);
+  });
+
   it('keeps manager notes about a tutor: page form and API, audited, encrypted, never for tutors', async () => {
     const tutorId = tutorIds[0];
     const browser = await browserSignIn(t, users.manager.email, users.manager.password, '10.1.0.2');

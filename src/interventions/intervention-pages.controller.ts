@@ -134,7 +134,9 @@ export class InterventionPagesController {
             { value: 'created', label: 'Newest', selected: filters.sort === 'created' },
           ],
           tutorId: filters.tutorId ?? '',
+          dueBefore: filters.dueBefore ? text(q.dueBefore) : '',
         },
+        exportHref: `/api/v1/interventions/export.csv?${exportParams(filters).toString()}`,
       },
       { title: 'Interventions' },
     );
@@ -148,6 +150,11 @@ export class InterventionPagesController {
     const tutorId = text(q.tutorId);
     const sort = text(q.sort);
     const slaState = text(q.slaState);
+    // "Due by" a calendar day (UTC): the next deadline falls before the end of that day.
+    const dueBy = text(q.dueBefore);
+    const dueBefore = /^\d{4}-\d{2}-\d{2}$/.test(dueBy)
+      ? new Date(Date.parse(`${dueBy}T00:00:00Z`) + 86_400_000)
+      : undefined;
     return {
       // Default view: the work still to do.
       status: status.length
@@ -163,6 +170,7 @@ export class InterventionPagesController {
           : undefined,
       tutorId: UUID.test(tutorId) ? tutorId : undefined,
       slaState: slaState in SLA_LABEL ? slaState : undefined,
+      dueBefore: dueBefore && !Number.isNaN(dueBefore.getTime()) ? dueBefore : undefined,
       sort: sort === 'created' || sort === 'priority' ? sort : 'due',
       limit: 50,
       cursor: text(q.cursor) || undefined,
@@ -620,6 +628,20 @@ export class InterventionPagesController {
   dashboard(@Req() req: AppRequest, @Res() res: Response) {
     return this.dashboardPage.render(req, res);
   }
+}
+
+/** The page's filters as the API's query (the CSV export takes the same filters). */
+function exportParams(f: ListFilters): URLSearchParams {
+  const params = new URLSearchParams();
+  if (f.status?.length) params.set('status', f.status.join(','));
+  if (f.type?.length) params.set('type', f.type.join(','));
+  if (f.priority?.length) params.set('priority', f.priority.join(','));
+  if (f.assignee) params.set('assignee', f.assignee);
+  if (f.tutorId) params.set('tutorId', f.tutorId);
+  if (f.slaState) params.set('slaState', f.slaState);
+  if (f.dueBefore) params.set('dueBefore', f.dueBefore.toISOString());
+  if (f.sort) params.set('sort', f.sort);
+  return params;
 }
 
 const hours = (minutes: number) => {

@@ -142,13 +142,51 @@ describe('browser: a manager works the intervention queue', () => {
     );
     expect(saved[0]).toEqual({ status: 'completed', outcome: 'improved' });
 
-    for (const path of ['/tutors', '/dashboard']) {
+    // The other one: raise its priority from its page (no JavaScript needed).
+    await page.goto(`${base}/interventions?type=peer_mentoring`);
+    await Promise.all([
+      page.waitForURL(/\/interventions\/[0-9a-f-]{36}$/),
+      page.click('table.queue tbody a[href^="/interventions/"]'),
+    ]);
+    await page.selectOption('#priority', 'high');
+    await page.fill('#priority-note', 'Second complaint this week');
+    await Promise.all([
+      page.waitForLoadState('load'),
+      page.click('section[aria-labelledby=h-priority] button[type=submit]'),
+    ]);
+    expect(await page.textContent('.timeline')).toContain(
+      'priority medium → high: Second complaint this week',
+    );
+
+    // A manager note about the tutor, from the tutor page.
+    await page.goto(`${base}/tutors`);
+    await Promise.all([
+      page.waitForURL(/\/tutors\/[0-9a-f-]{36}$/),
+      page.click('table a:text("Ada Tutor")'),
+    ]);
+    await page.fill('#mnote-body', 'Prefers morning calls');
+    await Promise.all([
+      page.waitForLoadState('load'),
+      page.click('section[aria-labelledby=h-mnotes] button[type=submit]'),
+    ]);
+    expect(await page.textContent('section[aria-labelledby=h-mnotes]')).toContain(
+      'Prefers morning calls',
+    );
+    await page.screenshot({ path: join(ARTIFACTS, 'tutor.png'), fullPage: true });
+
+    // Usable at 390 px: nothing wider than the viewport except inside scrolling tables.
+    for (const path of [
+      '/tutors',
+      page.url().replace(base, '').split('#')[0],
+      '/dashboard',
+      '/interventions',
+      `/interventions/${ivId}`,
+    ]) {
       const res = await page.goto(`${base}${path}`);
       expect(res?.status()).toBe(200);
+      const overflow = Number(await page.evaluate('document.documentElement.scrollWidth'));
+      expect({ path, fits: overflow <= 390 }).toEqual({ path, fits: true });
     }
-    // Usable at 390 px: nothing wider than the viewport except inside scrolling tables.
-    const overflow = await page.evaluate('document.documentElement.scrollWidth');
-    expect(overflow).toBeLessThanOrEqual(390);
     expect(consoleErrors).toEqual([]);
     expect(failedLoads).toEqual([]);
   });
