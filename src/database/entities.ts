@@ -26,6 +26,9 @@ import { NotificationPreference } from '../notifications/entities/notification-p
 import { AlertState } from '../monitoring/entities/alert-state.entity';
 import { ServiceCheck } from '../monitoring/entities/service-check.entity';
 import { ServiceIncident } from '../monitoring/entities/service-incident.entity';
+import { AlertEvent } from '../monitoring/entities/alert-event.entity';
+import { AlertSilence } from '../monitoring/entities/alert-silence.entity';
+import { ApiLatencyBucket } from '../monitoring/entities/api-latency-bucket.entity';
 import { FirstSessionPrediction } from '../prediction/entities/first-session-prediction.entity';
 import { PredictionModel } from '../prediction/entities/prediction-model.entity';
 import { TrainingRun } from '../prediction/entities/training-run.entity';
@@ -72,6 +75,9 @@ export const ENTITIES = [
   ServiceCheck,
   ServiceIncident,
   AlertState,
+  AlertEvent,
+  AlertSilence,
+  ApiLatencyBucket,
   TutorRisk,
   TutorRiskScore,
   PredictionModel,

@@ -13,11 +13,14 @@ import {
 import { AppConfig } from '../config/app-config';
 import { QueueRegistry } from '../workers/queue-registry';
 import { WorkerStats } from '../workers/worker-stats.service';
+import { ApiLatencyRecorder } from './api-latency.service';
 import { INSIGHT_BUCKETS, InsightHistogram, MonitoringQueries } from './monitoring-queries.service';
 import { withTimeout } from './probes';
 
 /** Database-derived values are read at most this often, whatever the scrape rate. */
 const DB_CACHE_MS = 15_000;
+/** Requests left out of the API latency alert. */
+const UNTIMED = /^\/(health\/|metrics|static\/|admin\/queues|favicon)/;
 const STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'paused'] as const;
 
 /** The route pattern Express matched (`/api/v1/tutors/:id`), never the raw URL. */
@@ -49,6 +52,7 @@ export class MonitoringMetrics implements OnApplicationBootstrap {
     private readonly queues: QueueRegistry,
     private readonly stats: WorkerStats,
     private readonly queries: MonitoringQueries,
+    private readonly latency: ApiLatencyRecorder,
   ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
@@ -170,8 +174,11 @@ export class MonitoringMetrics implements OnApplicationBootstrap {
           route: routePattern(req),
           status: String(res.statusCode),
         };
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         this.httpRequests.inc(labels);
-        this.httpDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+        this.httpDuration.observe(labels, seconds);
+        // The API p95/p99 alert: what users wait for, not probes, scrapes or static files.
+        if (!UNTIMED.test(req.originalUrl ?? req.url)) this.latency.observe(seconds * 1000);
       });
       next();
     };

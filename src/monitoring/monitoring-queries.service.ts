@@ -94,6 +94,17 @@ export class MonitoringQueries {
     );
   }
 
+  /** Buffer cache hits ÷ (hits + reads) of this database since its statistics were reset. */
+  async dbCache(): Promise<{ ratio: number; blocks: number }> {
+    const [row]: { hit: string; read: string }[] = await this.dataSource.query(
+      `SELECT blks_hit::bigint AS hit, blks_read::bigint AS read FROM pg_stat_database
+        WHERE datname = current_database()`,
+    );
+    const hit = Number(row?.hit ?? 0);
+    const blocks = hit + Number(row?.read ?? 0);
+    return { ratio: blocks ? hit / blocks : 1, blocks };
+  }
+
   /** p95 insight latency (stored → metrics updated) over the last `minutes`, and the share under 60 min. */
   async insightP95(
     minutes = 60,

@@ -4,6 +4,8 @@ import { NotificationsModule } from '../notifications/notifications.module';
 import { WebModule } from '../web/web.module';
 import { WorkersModule } from '../workers/workers.module';
 import { AlertingService } from './alerting.service';
+import { AlertsPageController } from './alerts-page.controller';
+import { ApiLatencyRecorder } from './api-latency.service';
 import { ErrorReporting } from './error-reporting';
 import { HealthController } from './health.controller';
 import { MetricsController } from './metrics.controller';
@@ -22,7 +24,7 @@ import { UptimeService } from './uptime.service';
     NotificationsModule,
     WebModule,
   ],
-  controllers: [HealthController, MetricsController, StatusPageController],
+  controllers: [HealthController, MetricsController, StatusPageController, AlertsPageController],
   providers: [
     Readiness,
     MonitoringQueries,
@@ -31,6 +33,7 @@ import { UptimeService } from './uptime.service';
     AlertingService,
     MonitoringProcessor,
     ErrorReporting,
+    ApiLatencyRecorder,
   ],
   exports: [MonitoringMetrics, Readiness],
 })

@@ -16,8 +16,11 @@ export class MonitoringProcessor {
   ) {}
 
   @JobProcessor(JOBS.maintenance.uptimeChecks, { payload: MonitoringTickJob })
-  uptimeChecks() {
-    return this.uptime.run();
+  async uptimeChecks() {
+    const result = await this.uptime.run();
+    // A service going down (or coming back) is told at once, not at the next 5-minute evaluation.
+    if (result.opened.length || result.closed.length) await this.alerting.evaluate();
+    return result;
   }
 
   @JobProcessor(JOBS.maintenance.alertRules, { payload: MonitoringTickJob })

@@ -16,6 +16,7 @@ const NAV: { href: string; label: string; permission: Permission }[] = [
   { href: '/admin/api-keys', label: 'API keys', permission: 'api_keys.manage' },
   { href: '/admin/audit', label: 'Audit log', permission: 'audit.read' },
   { href: '/admin/status', label: 'Status', permission: 'system.operate' },
+  { href: '/admin/alerts', label: 'Alerts', permission: 'system.operate' },
   { href: '/admin/workers', label: 'Workers', permission: 'system.operate' },
   { href: '/admin/messages', label: 'Messages', permission: 'system.operate' },
   {

@@ -31,4 +31,8 @@ export class AlertState {
 
   @Column({ type: 'timestamptz' })
   evaluatedAt: Date;
+
+  /** The last status a notification went out for (differs from status while silenced). */
+  @Column({ type: 'varchar', length: 10, default: 'ok' })
+  notifiedStatus: 'firing' | 'ok';
 }
