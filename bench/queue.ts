@@ -29,12 +29,22 @@ const COUNT = Number(process.env.BENCH_INTERVENTIONS ?? 50_000);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
 
 let queries = 0;
+/** BENCH_TRACE=1: print the statements of one request per run. */
+let trace: string[] | null = null;
 const original = Client.prototype.query;
 (Client.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (
   this: Client,
   ...args: unknown[]
 ) {
   queries++;
+  if (trace) {
+    const sql = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text;
+    trace.push(
+      String(sql ?? '')
+        .replace(/\s+/g, ' ')
+        .slice(0, 140),
+    );
+  }
   return (original as (...a: unknown[]) => unknown).apply(this, args);
 };
 
@@ -167,6 +177,12 @@ async function main() {
         if (res.status !== 200) throw new Error(`${path}: ${res.status} ${body.slice(0, 200)}`);
       }
       const perPage = (queries - before) / REQUESTS;
+      if (process.env.BENCH_TRACE) {
+        trace = [];
+        await (await fetch(base + path, { headers })).text();
+        console.log(trace.map((q) => `    ${q}`).join('\n'));
+        trace = null;
+      }
       times.sort((a, b) => a - b);
       console.log(
         `${label.padEnd(44)} p50 ${pct(times, 50).toFixed(1)} ms  p95 ${pct(times, 95).toFixed(1)} ms  max ${times[times.length - 1].toFixed(1)} ms  SQL/page ${perPage.toFixed(1)}`,

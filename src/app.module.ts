@@ -18,6 +18,7 @@ import { InterventionsModule } from './interventions/interventions.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PerformanceModule } from './performance/performance.module';
+import { PredictionModule } from './prediction/prediction.module';
 import { SecurityModule } from './security/security.module';
 import { SelfServiceModule } from './self-service/self-service.module';
 import { SimulationModule } from './tutoring/synthetic/simulation.module';
@@ -57,6 +58,7 @@ export class AppModule {
         TutoringModule,
         SimulationModule,
         PerformanceModule,
+        PredictionModule,
         InterventionsModule,
         MonitoringModule,
         SelfServiceModule,

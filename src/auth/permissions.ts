@@ -27,6 +27,10 @@ export const PERMISSIONS = [
   'self_service.tutor',
   /** A student's own sessions and feedback (only the linked student record). */
   'self_service.student',
+  /** Override a tutor's churn score with a reason and an expiry (audited). */
+  'prediction.override',
+  /** The model registry: see models and training runs, train on demand. */
+  'models.manage',
   /** Compliance: disclosure reports, GDPR request handling, legal holds, retention, breaches. */
   'compliance.manage',
 ] as const;
@@ -47,6 +51,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'interventions.configure',
     'tutors.read_risk',
     'compliance.manage',
+    'prediction.override',
+    'models.manage',
   ],
   operations_manager: [
     'tutoring.read',
@@ -55,6 +61,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'interventions.work',
     'interventions.assign',
     'tutors.read_risk',
+    'prediction.override',
   ],
   people_ops: [
     'tutoring.read',

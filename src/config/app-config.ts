@@ -163,6 +163,16 @@ export const VARIABLES: Record<string, VariableDoc> = {
   SCHEDULE_INTERVENTION_RULES: {
     description: 'Nightly intervention rule engine over every tutor, after churn scoring (cron)',
   },
+  SCHEDULE_FIRST_SESSION_EVALUATION: {
+    description: 'Weekly real-world AUC of the first-session model (cron)',
+  },
+  SCHEDULE_RISK_OVERRIDE_EXPIRY: {
+    description: 'Expired churn-risk overrides fall back to the scored value (cron)',
+  },
+  TRAINING_LOOKBACK_DAYS: { description: 'Days of history a model training reads (30-730)' },
+  TRAINING_MAX_HEAP_MB: {
+    description: 'Heap cap of the model-training child process in MB (Render starter: 512 MB in all)',
+  },
   SCHEDULE_UPTIME_CHECKS: { description: 'Uptime checks (cron)' },
   SCHEDULE_ALERT_RULES: { description: 'Alert rules (cron)' },
   SCHEDULE_RETENTION_SWEEP: { description: 'Data retention sweep (cron)' },
@@ -396,6 +406,24 @@ export class AppConfig {
 
   @IsCron()
   SCHEDULE_UPTIME_CHECKS = '* * * * *';
+  @IsCron()
+  SCHEDULE_FIRST_SESSION_EVALUATION = '0 3 * * 1';
+
+  @IsCron()
+  SCHEDULE_RISK_OVERRIDE_EXPIRY = '5 * * * *';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(30)
+  @Max(730)
+  TRAINING_LOOKBACK_DAYS = 90;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(128)
+  @Max(8192)
+  TRAINING_MAX_HEAP_MB = 256;
+
 
   @IsCron()
   SCHEDULE_ALERT_RULES = '*/5 * * * *';

@@ -16,6 +16,8 @@ import { DashboardPage, HOME_DASHBOARD } from './dashboard-page.service';
 import { TutorManagerNotes } from './tutor-manager-notes.service';
 import { TutorManagerNotesController } from './tutor-manager-notes.controller';
 import { InterventionConfigPagesController } from './intervention-config-pages.controller';
+import { ChurnedTutorService } from './churned-tutor.service';
+import { ChurnedTutorProcessor } from './churned-tutor.processor';
 
 /** Interventions (DOMAIN.md §6): aggregate, workflow, rule engine, SLA clocks, manager pages. */
 @Module({
@@ -37,6 +39,8 @@ import { InterventionConfigPagesController } from './intervention-config-pages.c
     DashboardPage,
     TutorManagerNotes,
     { provide: HOME_DASHBOARD, useExisting: DashboardPage },
+    ChurnedTutorService,
+    ChurnedTutorProcessor,
   ],
   exports: [InterventionsService, InterventionAnalytics],
 })

@@ -19,6 +19,7 @@ const NAV: { href: string; label: string; permission: Permission }[] = [
   { href: '/admin/alerts', label: 'Alerts', permission: 'system.operate' },
   { href: '/admin/workers', label: 'Workers', permission: 'system.operate' },
   { href: '/admin/messages', label: 'Messages', permission: 'system.operate' },
+  { href: '/admin/models', label: 'Models', permission: 'models.manage' },
   {
     href: '/admin/intervention-config',
     label: 'Intervention rules',

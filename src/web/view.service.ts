@@ -58,6 +58,10 @@ export class ViewService {
 
   private registerHelpers(): void {
     this.hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+    /** A 0–1 fraction as a whole percentage; '—' for anything else. */
+    this.hbs.registerHelper('percent', (v: unknown) =>
+      typeof v === 'number' && Number.isFinite(v) ? `${Math.round(v * 100)}%` : '—',
+    );
     this.hbs.registerHelper(
       'includes',
       (list: unknown, value: unknown) => Array.isArray(list) && list.includes(value),

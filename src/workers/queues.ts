@@ -71,6 +71,30 @@ export const JOBS = {
     /** notification.outcome: an automated intervention's email was sent, failed or suppressed. */
     deliveryOutcome: job(QUEUES.notifications, 'intervention-delivery-outcome'),
   },
+  prediction: {
+    /** tutor.metrics-updated: score the tutor's churn risk again. */
+    scoreTutor: job(QUEUES.prediction, 'score-tutor', { attempts: 5 }),
+    /** Nightly: labels (mark churned tutors), expired overrides, then every tutor set-based. */
+    churnScoring: job(QUEUES.prediction, 'churn-scoring', { attempts: 3, timeout: 30 * 60_000 }),
+    /** Hourly: expired overrides fall back to the scored value. */
+    overrideExpiry: job(QUEUES.prediction, 'risk-override-expiry', { attempts: 3 }),
+    /** session.recorded: score an upcoming first session (and alert its tutor once). */
+    firstSessionScore: job(QUEUES.prediction, 'first-session-score'),
+    /** feedback.recorded: record the outcome of a predicted first session. */
+    firstSessionOutcome: job(QUEUES.prediction, 'first-session-outcome'),
+    /** Hourly: first sessions in the next 24 h not scored yet. */
+    firstSessionLookahead: job(QUEUES.prediction, 'first-session-lookahead', { attempts: 3 }),
+    /** Weekly: the active first-session model's real AUC, stored in the registry. */
+    firstSessionEvaluation: job(QUEUES.prediction, 'first-session-evaluation', { attempts: 3 }),
+  },
+  churnedTutors: {
+    /** tutor.churned: close the tutor's open interventions with the outcome churned. */
+    closeInterventions: job(QUEUES.evaluation, 'intervention-close-churned'),
+  },
+  training: {
+    /** Weekly or on demand: train every model in a child process, register, promote. */
+    trainModels: job(QUEUES.training, 'train-models', { attempts: 1, timeout: 2 * 3600_000 }),
+  },
   notifications: {
     /** notification.queued: send one logged message (event id = message id). */
     deliverMessage: job(QUEUES.notifications, 'deliver-message'),

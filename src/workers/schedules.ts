@@ -19,9 +19,6 @@ export interface ScheduleEntry {
  * enqueues: the tick is a Bull repeatable job whose processor does the work.
  * Adding work is one line here plus its variable in AppConfig; the job must be
  * in JOBS with a processor, or boot fails. Waiting for their modules:
- *   { key: 'churn-scoring', job: JOBS.prediction.churnScoring, cron: (c) => c.SCHEDULE_CHURN_SCORING },
- *   { key: 'model-training', job: JOBS.training.trainModels, cron: (c) => c.SCHEDULE_MODEL_TRAINING },
- *   { key: 'first-session-lookahead', job: JOBS.prediction.firstSessionLookahead, cron: (c) => c.SCHEDULE_FIRST_SESSION_LOOKAHEAD },
  *   { key: 'retention-sweep', job: JOBS.maintenance.retentionSweep, cron: (c) => c.SCHEDULE_RETENTION_SWEEP },
  */
 export const SCHEDULES: readonly ScheduleEntry[] = [
@@ -35,6 +32,32 @@ export const SCHEDULES: readonly ScheduleEntry[] = [
     job: JOBS.maintenance.generateSyntheticData,
     cron: (c) => c.SCHEDULE_DATA_GENERATION,
     enabled: (c) => c.SIMULATION_ENABLED && !c.isProduction,
+  },
+  {
+    key: 'churn-scoring',
+    job: JOBS.prediction.churnScoring,
+    cron: (c) => c.SCHEDULE_CHURN_SCORING,
+  },
+  {
+    key: 'risk-override-expiry',
+    job: JOBS.prediction.overrideExpiry,
+    cron: (c) => c.SCHEDULE_RISK_OVERRIDE_EXPIRY,
+  },
+  {
+    key: 'model-training',
+    job: JOBS.training.trainModels,
+    cron: (c) => c.SCHEDULE_MODEL_TRAINING,
+    payload: { trigger: 'schedule' },
+  },
+  {
+    key: 'first-session-lookahead',
+    job: JOBS.prediction.firstSessionLookahead,
+    cron: (c) => c.SCHEDULE_FIRST_SESSION_LOOKAHEAD,
+  },
+  {
+    key: 'first-session-evaluation',
+    job: JOBS.prediction.firstSessionEvaluation,
+    cron: (c) => c.SCHEDULE_FIRST_SESSION_EVALUATION,
   },
   { key: 'sla-sweep', job: JOBS.interventions.slaSweep, cron: (c) => c.SCHEDULE_SLA_SWEEP },
   {
