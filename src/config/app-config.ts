@@ -171,7 +171,8 @@ export const VARIABLES: Record<string, VariableDoc> = {
   },
   TRAINING_LOOKBACK_DAYS: { description: 'Days of history a model training reads (30-730)' },
   TRAINING_MAX_HEAP_MB: {
-    description: 'Heap cap of the model-training child process in MB (Render starter: 512 MB in all)',
+    description:
+      'Heap cap of the model-training child process in MB (Render starter: 512 MB in all)',
   },
   SCHEDULE_UPTIME_CHECKS: { description: 'Uptime checks (cron)' },
   SCHEDULE_ALERT_RULES: { description: 'Alert rules (cron)' },
@@ -423,7 +424,6 @@ export class AppConfig {
   @Min(128)
   @Max(8192)
   TRAINING_MAX_HEAP_MB = 256;
-
 
   @IsCron()
   SCHEDULE_ALERT_RULES = '*/5 * * * *';
