@@ -13,6 +13,7 @@ import {
   SeededTutor,
   waitForIdle,
 } from './helpers/self-service';
+import { PersonalDataRegistry } from '../src/compliance/personal-data-registry';
 import { startTestApp, TestApp } from './helpers/test-app';
 
 const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
@@ -266,6 +267,22 @@ describe('self-service (/me)', () => {
       ada.id,
     ]);
     expect(rows).toEqual([{ type: 'custom' }]);
+
+    // GDPR: the goals are in the tutor's own export, not in another's.
+    const handler = t.app
+      .get(PersonalDataRegistry)
+      .all()
+      .find((h) => h.name === 'self-service')!;
+    const subject = { userId: ada.userId, tutorId: ada.id, studentId: null };
+    const exported = await handler.export(subject, t.dataSource.manager);
+    expect(exported.tutor_goals).toEqual([
+      expect.objectContaining({ type: 'custom', title: 'Plan every session' }),
+    ]);
+    const other = await handler.export(
+      { userId: ben.userId, tutorId: ben.id, studentId: null },
+      t.dataSource.manager,
+    );
+    expect(other.tutor_goals).toEqual([]);
   });
 
   it('recommends training from the metrics and stores progress', async () => {
@@ -310,6 +327,21 @@ describe('self-service (/me)', () => {
     ]);
     const adas = await request(t.http).get('/api/v1/me/tutor/training').set(as(ada)).expect(200);
     expect(adas.body.items.every((m: { status: string }) => m.status === 'not_started')).toBe(true);
+
+    // GDPR erasure of Ben removes his progress, and only his.
+    const handler = t.app
+      .get(PersonalDataRegistry)
+      .all()
+      .find((h) => h.name === 'self-service')!;
+    const erased = await t.dataSource.transaction((m) =>
+      handler.erase({ userId: ben.userId, tutorId: ben.id, studentId: null }, m),
+    );
+    expect(erased).toEqual({
+      tutor_goals: 0,
+      tutor_training_progress: 1,
+      tutor_acknowledgements: 0,
+    });
+    expect(await t.dataSource.query('SELECT 1 FROM tutor_training_progress')).toEqual([]);
   });
 
   it('lists what is addressed to the tutor without reasons, and stores acknowledgements', async () => {

@@ -38,6 +38,11 @@ const TRAINING_STATUS_LABEL: Record<string, string> = {
   in_progress: 'In progress',
   completed: 'Completed',
 };
+const SESSION_STATUS_LABEL: Record<string, string> = {
+  scheduled: 'Scheduled',
+  completed: 'Completed',
+  no_show: 'Missed',
+};
 const WORK_AGAIN_LABEL: Record<string, string> = {
   yes: 'Yes',
   maybe: 'Maybe',
@@ -120,7 +125,11 @@ export class SelfServicePagesController {
         profile,
         sessions: {
           ...sessions,
-          items: sessions.items.map((s) => ({ ...s, completed: s.status === 'completed' })),
+          items: sessions.items.map((s) => ({
+            ...s,
+            completed: s.status === 'completed',
+            statusLabel: SESSION_STATUS_LABEL[s.status] ?? s.status,
+          })),
         },
         feedback: {
           ...feedback,
