@@ -283,6 +283,45 @@ describe('interventions: priority, policy changes, manager notes, configuration 
     expect(lines[1]).toContain(iv.id);
   });
 
+  it('bulk-assigns from the queue page and says which could not be assigned and why', async () => {
+    const { body: a } = await create('manager', {
+      tutorId: tutorIds[4],
+      type: 'peer_mentoring',
+      priority: 'low',
+      reason: 'Bulk page A',
+    });
+    const { body: b } = await create('manager', {
+      tutorId: tutorIds[4],
+      type: 'retention_interview',
+      priority: 'low',
+      reason: 'Bulk page B',
+    });
+    await request(t.http)
+      .post(`/api/v1/interventions/${b.id}/transitions`)
+      .set(as('manager'))
+      .send({ to: 'cancelled', reason: 'no longer needed' })
+      .expect(200);
+    const browser = await browserSignIn(t, users.manager.email, users.manager.password, '10.1.0.6');
+    const page = await browser.agent.get('/interventions').expect(200);
+    const fields = formFields(page.text, '/interventions/bulk-assign');
+    const res = await browser.agent
+      .post('/interventions/bulk-assign')
+      .type('form')
+      .send({ _csrf: fields._csrf, ids: [a.id, b.id], assigneeId: users.ops2.id })
+      .expect(200);
+    expect(res.text).toContain(
+      'Assigned 1 of 2; 1 could not be assigned: an intervention that is cancelled cannot be assigned.',
+    );
+    expect((await get(a.id)).assigneeId).toBe(users.ops2.id);
+    const ok = await browser.agent
+      .post('/interventions/bulk-assign')
+      .type('form')
+      .send({ _csrf: fields._csrf, ids: a.id, assigneeId: users.ops.id })
+      .expect(303);
+    expect(ok.headers.location).toBe('/interventions');
+    expect((await get(a.id)).assigneeId).toBe(users.ops.id);
+  });
+
   it('keeps manager notes about a tutor: page form and API, audited, encrypted, never for tutors', async () => {
     const tutorId = tutorIds[0];
     const browser = await browserSignIn(t, users.manager.email, users.manager.password, '10.1.0.2');

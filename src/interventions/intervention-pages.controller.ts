@@ -74,6 +74,15 @@ export class InterventionPagesController {
   @Page()
   @RequirePermission('interventions.read')
   async queue(@Req() req: AppRequest, @Res() res: Response, @Query() q: Record<string, unknown>) {
+    await this.renderQueue(req, res, q, null);
+  }
+
+  private async renderQueue(
+    req: AppRequest,
+    res: Response,
+    q: Record<string, unknown>,
+    flash: { kind: 'info' | 'error'; text: string } | null,
+  ) {
     const actor = actorOf(req.principal);
     const filters = this.filtersOf(q);
     const [page, counters, staff] = await Promise.all([
@@ -138,7 +147,7 @@ export class InterventionPagesController {
         },
         exportHref: `/api/v1/interventions/export.csv?${exportParams(filters).toString()}`,
       },
-      { title: 'Interventions' },
+      { title: 'Interventions', flash },
     );
   }
 
@@ -186,8 +195,19 @@ export class InterventionPagesController {
     if (!ids.length) throw new DetailedHttpError(400, 'select at least one intervention to assign');
     if (!UUID.test(assigneeId))
       throw new DetailedHttpError(400, 'choose someone to assign them to');
-    await this.interventions.bulkAssign(ids, assigneeId, actorOf(req.principal));
-    res.redirect(303, '/interventions');
+    const result = await this.interventions.bulkAssign(ids, assigneeId, actorOf(req.principal));
+    if (!result.failed.length) return res.redirect(303, '/interventions');
+    // Some could not be assigned: say which and why, on the queue itself.
+    const reasons = [...new Set(result.failed.map((f) => f.message))].join('; ');
+    await this.renderQueue(
+      req,
+      res,
+      {},
+      {
+        kind: 'error',
+        text: `Assigned ${result.assigned.length} of ${result.assigned.length + result.failed.length}; ${result.failed.length} could not be assigned: ${reasons}.`,
+      },
+    );
   }
 
   // ------------------------------------------------------ one intervention
