@@ -2,18 +2,29 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { TutoringModule } from '../tutoring/tutoring.module';
+import { WorkersModule } from '../workers/workers.module';
+import { ComplianceRequestsController } from './compliance-requests.controller';
 import { DisclosuresController } from './disclosures.controller';
+import { ErasureLedger } from './erasure-ledger.service';
 import { FeedbackFormController } from './feedback-form.controller';
 import { FeedbackFormService } from './feedback-form.service';
+import { GdprService } from './gdpr.service';
+import { PrivacyController } from './privacy.controller';
 
 /**
  * Compliance features built on CompliancePolicyModule: disclosure reports,
- * the student feedback form, GDPR requests. It calls other modules' services;
- * none of them imports it.
+ * the student feedback form, GDPR requests and legal holds. It calls other
+ * modules' services; none of them imports it.
  */
 @Module({
-  imports: [AuditModule, NotificationsModule, TutoringModule],
-  controllers: [DisclosuresController, FeedbackFormController],
-  providers: [FeedbackFormService],
+  imports: [AuditModule, NotificationsModule, TutoringModule, WorkersModule],
+  controllers: [
+    DisclosuresController,
+    FeedbackFormController,
+    PrivacyController,
+    ComplianceRequestsController,
+  ],
+  providers: [FeedbackFormService, GdprService, ErasureLedger],
+  exports: [GdprService],
 })
 export class ComplianceModule {}

@@ -106,6 +106,10 @@ export const VARIABLES: Record<string, VariableDoc> = {
   },
   MIGRATIONS_RUN: { description: 'Apply pending migrations at boot (under an advisory lock)' },
   DATA_DIR: { description: 'Where the embedded PostgreSQL and the .eml mail drop live' },
+  ERASURE_LEDGER_PATH: {
+    description:
+      'Append-only JSONL copy of the GDPR erasure ledger, replayed after a restore (default DATA_DIR/erasure-ledger.jsonl); keep it outside the database backups',
+  },
   EMBEDDED_PG_PORT: { description: 'Port of the embedded PostgreSQL' },
   DEMO_DATA: { description: 'Load the 90-day demo data set on an empty embedded database' },
   REDIS_URL: { description: 'Redis for queues, rate limits and caches', secret: true },
@@ -270,6 +274,10 @@ export class AppConfig {
 
   @IsString()
   DATA_DIR = '.data';
+
+  @IsOptional()
+  @IsString()
+  ERASURE_LEDGER_PATH?: string;
 
   @Transform(toInt)
   @IsInt()
@@ -543,6 +551,11 @@ export class AppConfig {
 
   get mailDropDir(): string {
     return resolve(this.DATA_DIR, 'mail');
+  }
+
+  /** The erasure ledger's JSONL file. */
+  get erasureLedgerFile(): string {
+    return resolve(this.ERASURE_LEDGER_PATH ?? resolve(this.DATA_DIR, 'erasure-ledger.jsonl'));
   }
 }
 

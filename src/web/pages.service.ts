@@ -25,6 +25,8 @@ const NAV: { href: string; label: string; permission: Permission }[] = [
     label: 'Intervention rules',
     permission: 'interventions.configure',
   },
+  { href: '/compliance/requests', label: 'Privacy requests', permission: 'compliance.manage' },
+  { href: '/privacy', label: 'Privacy', permission: 'self.read' },
   { href: '/account/password', label: 'Password', permission: 'self.read' },
 ];
 

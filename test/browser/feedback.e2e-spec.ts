@@ -72,8 +72,8 @@ describe('browser: a student gives feedback on a phone (390 px)', () => {
     const path = url.slice(url.indexOf('/feedback/'));
     await page.goto(`${base}${path}`);
     await page.getByRole('heading', { name: 'How was your session?' }).waitFor();
-    const overflow = await page.evaluate(
-      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    const overflow = await page.evaluate<number>(
+      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
     );
     expect(overflow).toBeLessThanOrEqual(0);
     // Radio buttons are visually replaced by their labels: large tap targets.
