@@ -1,7 +1,9 @@
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bull';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { withTimeout } from './probes';
 import { AppConfig } from '../config/app-config';
 import { QueueRegistry } from '../workers/queue-registry';
 import { QueueWorkers } from '../workers/queue-workers.service';
@@ -52,6 +54,86 @@ export function workerState(
   return { status: 'up', processing: true, handlers: jobs.length };
 }
 
+export type PingResult = { up: true; latencyMs: number } | { up: false; message: string };
+
+/**
+ * "Does PostgreSQL answer?" on a connection of its own, so a probe never
+ * queues behind a pool busy with real work (a busy pool is not an outage).
+ * Concurrent probes share one ping; a success is reused for `reuseMs` unless
+ * the connection drops meanwhile (PostgreSQL gone closes the socket); a
+ * failure is never reused.
+ */
+export class DatabasePing {
+  private client?: Client;
+  private connecting?: Promise<Client>;
+  private inFlight?: Promise<PingResult>;
+  private okAt = 0;
+  private okLatency = 0;
+
+  constructor(
+    private readonly url: string,
+    private readonly timeoutMs = 1_000,
+    private readonly reuseMs = 1_000,
+  ) {}
+
+  ping(): Promise<PingResult> {
+    if (this.client && Date.now() - this.okAt < this.reuseMs)
+      return Promise.resolve({ up: true, latencyMs: this.okLatency });
+    this.inFlight ??= this.check().finally(() => (this.inFlight = undefined));
+    return this.inFlight;
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.drop();
+    await client?.end().catch(() => undefined);
+  }
+
+  private async check(): Promise<PingResult> {
+    const started = performance.now();
+    try {
+      const client = await withTimeout(this.connect(), this.timeoutMs, 'PostgreSQL connection');
+      await withTimeout(client.query('SELECT 1'), this.timeoutMs, 'SELECT 1');
+      this.okLatency = Math.round(performance.now() - started);
+      this.okAt = Date.now();
+      return { up: true, latencyMs: this.okLatency };
+    } catch (error) {
+      const client = this.client;
+      this.drop();
+      void client?.end().catch(() => undefined);
+      return { up: false, message: (error as Error).message };
+    }
+  }
+
+  private connect(): Promise<Client> {
+    if (this.client) return Promise.resolve(this.client);
+    this.connecting ??= (async () => {
+      const client = new Client({
+        connectionString: this.url,
+        connectionTimeoutMillis: this.timeoutMs,
+        application_name: 'tutormax-readiness',
+      });
+      client.on('error', () => this.drop(client));
+      client.on('end', () => this.drop(client));
+      try {
+        await client.connect();
+      } catch (error) {
+        void client.end().catch(() => undefined);
+        throw error;
+      }
+      this.client = client;
+      return client;
+    })().finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  private drop(client?: Client): void {
+    if (client && client !== this.client) return;
+    this.client = undefined;
+    this.okAt = 0;
+  }
+}
+
 /**
  * Cheap readiness facts, computed without a slow call per request: the
  * migration state is read at boot and after migrations (and re-read in the
@@ -59,7 +141,7 @@ export function workerState(
  * memory.
  */
 @Injectable()
-export class Readiness implements OnApplicationBootstrap {
+export class Readiness implements OnApplicationBootstrap, OnApplicationShutdown {
   private pending: string[] = [];
   private checkedAt = 0;
   private refreshing?: Promise<string[]>;
@@ -71,8 +153,22 @@ export class Readiness implements OnApplicationBootstrap {
     private readonly workers: QueueWorkers,
   ) {}
 
+  private database?: DatabasePing;
+
   async onApplicationBootstrap(): Promise<void> {
     await this.refreshMigrations().catch(() => undefined);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.database?.close();
+  }
+
+  /** PostgreSQL answers (see DatabasePing). */
+  databasePing(): Promise<PingResult> {
+    this.database ??= new DatabasePing(
+      (this.dataSource.options as { url?: string }).url ?? this.config.DATABASE_URL ?? '',
+    );
+    return this.database.ping();
   }
 
   /** Reads the applied migrations again; call after applying migrations. */

@@ -1,0 +1,468 @@
+/**
+ * npm run bench:load
+ *
+ * Mixed traffic against a running app while its pipeline works. Builds
+ * nothing: it runs `dist/src/main.js` when present (`npm run build` first for
+ * production-like figures), otherwise `src/main.ts` through ts-node.
+ *
+ * 1. Creates a scratch database next to BENCH_DATABASE_URL (default
+ *    postgres://postgres@127.0.0.1:5432/postgres), boots the app in-process
+ *    once to migrate it, writes the demo data set with the synthetic bulk
+ *    writer (BENCH_TUTORS tutors, default 250, × 90 days), evaluates every
+ *    tutor and runs the intervention rules (as the first start of the demo
+ *    does), and creates the staff users.
+ * 2. Starts the app as a child process with ROLE=all (web + queues + outbox
+ *    relay) on BENCH_PORT (default 3917), its own Redis key prefix and
+ *    LOG_LEVEL=log (JSON lines, as in production, sent to /dev/null).
+ * 3. For BENCH_SECONDS (default 60) runs 50 concurrent clients, each a closed
+ *    loop with a short think time (the per-caller read limit is 600 a minute):
+ *    - 25 operations managers with a cookie session browsing the queue
+ *      (/interventions with filters), intervention detail and tutor pages;
+ *    - 12 API readers with bearer tokens (interventions list, tutor
+ *      performance, tutors list);
+ *    - 5 ingestion clients, each with its own API key, posting a batch of 20
+ *      completed sessions every 2 s (50 sessions/s in all), which the
+ *      pipeline evaluates meanwhile (outbox → recompute → rules);
+ *    - 8 load-balancer probes on /health/ready.
+ * 4. Prints per kind: requests, req/s, p50/p95/p99 (request to last byte over
+ *    loopback), errors (anything but the expected status), the peak RSS of
+ *    the app process (sampled every 250 ms from /proc) and the load average.
+ *    Then stops the app (SIGTERM) and drops the database (BENCH_KEEP=1 keeps
+ *    it) and the app's Redis keys.
+ */
+import 'dotenv/config';
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { createApp } from '../src/app.factory';
+import { PasswordService } from '../src/auth/password.service';
+import { loadConfig } from '../src/config/app-config';
+import { InterventionRuleRunner } from '../src/interventions/intervention-rule-runner.service';
+import { NightlyEvaluationService } from '../src/performance/nightly-evaluation.service';
+import { FieldCipher } from '../src/security/field-cipher';
+import { SyntheticDataService } from '../src/tutoring/synthetic/synthetic-data.service';
+
+const BASE_DB = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const PORT = Number(process.env.BENCH_PORT ?? 3917);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
+const TUTORS = Number(process.env.BENCH_TUTORS ?? 250);
+const KEEP = process.env.BENCH_KEEP === '1';
+const ROOT = join(__dirname, '..');
+const PASSWORD = 'bench-load-password-correct-horse-42';
+const BASE = `http://127.0.0.1:${PORT}`;
+
+const MANAGERS = 25;
+const API_READERS = 12;
+const INGESTERS = 5;
+const PROBES = 8;
+const THINK_MS = 100;
+
+type Kind =
+  | 'page: queue'
+  | 'page: intervention'
+  | 'page: tutor'
+  | 'api: read'
+  | 'ingest: batch of 20'
+  | 'health/ready';
+const samples = new Map<Kind, number[]>();
+const errors = new Map<Kind, string[]>();
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pct = (sorted: number[], p: number) =>
+  sorted.length
+    ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]
+    : NaN;
+
+async function admin(sql: string): Promise<void> {
+  const c = new Client({ connectionString: BASE_DB });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Times one request; anything but `expect` is an error of its kind. */
+async function timed(
+  kind: Kind,
+  url: string,
+  init: RequestInit & { headers: Record<string, string> },
+  expect = 200,
+): Promise<Response | null> {
+  const started = performance.now();
+  try {
+    const res = await fetch(url, { ...init, redirect: 'manual' });
+    await res.arrayBuffer();
+    const ms = performance.now() - started;
+    if (res.status !== expect) {
+      const list = errors.get(kind) ?? [];
+      list.push(`${res.status} ${url.replace(BASE, '')}`);
+      errors.set(kind, list);
+    } else {
+      const list = samples.get(kind) ?? [];
+      list.push(ms);
+      samples.set(kind, list);
+    }
+    return res;
+  } catch (error) {
+    const list = errors.get(kind) ?? [];
+    list.push(`${(error as Error).message} ${url.replace(BASE, '')}`);
+    errors.set(kind, list);
+    return null;
+  }
+}
+
+function rssMb(pid: number): number | null {
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Number(kb) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Signs in through the login form like a browser; returns the Cookie header. */
+async function browserSession(email: string, ip: string): Promise<string> {
+  const form = await fetch(`${BASE}/login`, { headers: { 'X-Forwarded-For': ip } });
+  const html = await form.text();
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+  const jar = new Map<string, string>();
+  const keep = (res: Response) => {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const i = pair.indexOf('=');
+      jar.set(pair.slice(0, i), pair.slice(i + 1));
+    }
+  };
+  keep(form);
+  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const res = await fetch(`${BASE}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Cookie: cookie(),
+      'X-Forwarded-For': ip,
+      Origin: BASE,
+    },
+    body: new URLSearchParams({ email, password: PASSWORD, _csrf: csrf ?? '', next: '/' }),
+  });
+  await res.arrayBuffer();
+  if (res.status !== 303) throw new Error(`sign-in of ${email} answered ${res.status}`);
+  keep(res);
+  return cookie();
+}
+
+async function bearer(email: string, ip: string): Promise<string> {
+  const res = await fetch(`${BASE}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': ip },
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
+  if (res.status !== 200) throw new Error(`API sign-in of ${email}: ${res.status}`);
+  return ((await res.json()) as { accessToken: string }).accessToken;
+}
+
+async function main(): Promise<void> {
+  const name = `tm_bench_load_${randomBytes(4).toString('hex')}`;
+  const prefix = `bench-load-${randomBytes(3).toString('hex')}`;
+  const url = new URL(BASE_DB);
+  url.pathname = `/${name}`;
+  const dbUrl = url.toString();
+  const dataDir = mkdtempSync(join(tmpdir(), 'tm-bench-load-'));
+  const apiKeys = Array.from(
+    { length: INGESTERS },
+    () => `bench-${randomBytes(20).toString('hex')}`,
+  );
+  await admin(`CREATE DATABASE ${name}`);
+  let child: ChildProcess | undefined;
+  const db = new Client({ connectionString: dbUrl });
+  try {
+    // 1. Demo data, evaluation, rules and staff, in-process.
+    const t0 = Date.now();
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      ROLE: 'web',
+      DATABASE_URL: dbUrl,
+      REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'error',
+    });
+    const setup = await createApp(config, { logger: false });
+    await setup.init();
+    const ds = setup.get(DataSource);
+    await new SyntheticDataService(ds, setup.get(FieldCipher)).load({
+      tutors: TUTORS,
+      days: 90,
+      seed: 42,
+      nodeEnv: 'development',
+    });
+    const evaluation = await setup.get(NightlyEvaluationService).run();
+    const rules = await setup.get(InterventionRuleRunner).runNightly();
+    const hash = await setup.get(PasswordService).hash(PASSWORD);
+    await ds.query(
+      `INSERT INTO users (email, full_name, roles, is_active, password_hash)
+       SELECT 'manager' || g || '@bench.invalid', 'Manager ' || g, ARRAY['operations_manager']::varchar[], true, $1
+         FROM generate_series(1, $2::int) g`,
+      [hash, MANAGERS + API_READERS],
+    );
+    await ds.query('ANALYZE');
+    await setup.close();
+    console.log(
+      `setup: ${TUTORS} tutors × 90 days, ${evaluation.rated} tutors in tiers, ${rules.created} interventions, in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
+
+    await db.connect();
+    const interventionIds = (
+      await db.query<{ id: string }>(
+        `SELECT id FROM interventions WHERE status IN ('open','assigned','in_progress','waiting') LIMIT 200`,
+      )
+    ).rows.map((r) => r.id);
+    const tutors = (
+      await db.query<{ id: string; external_id: string }>(
+        `SELECT id, external_id FROM tutors WHERE status = 'active' ORDER BY external_id LIMIT 250`,
+      )
+    ).rows;
+    const students = (
+      await db.query<{ external_id: string }>(`SELECT external_id FROM students LIMIT 1000`)
+    ).rows.map((r) => r.external_id);
+    if (!interventionIds.length || !tutors.length || !students.length)
+      throw new Error('the demo data has no interventions, tutors or students');
+
+    // 2. The app, as its own process.
+    const built = existsSync(join(ROOT, 'dist/src/main.js'));
+    const args = built
+      ? ['dist/src/main.js']
+      : ['-r', 'ts-node/register/transpile-only', 'src/main.ts'];
+    child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      // BENCH_APP_LOG=file keeps the app's JSON log lines.
+      stdio: [
+        'ignore',
+        process.env.BENCH_APP_LOG ? openSync(process.env.BENCH_APP_LOG, 'w') : 'ignore',
+        'pipe',
+      ],
+      env: {
+        PATH: process.env.PATH ?? '',
+        DOTENV_CONFIG_PATH: '/nonexistent',
+        NODE_ENV: 'test',
+        ROLE: 'all',
+        PORT: String(PORT),
+        DATABASE_URL: dbUrl,
+        REDIS_URL,
+        QUEUE_PREFIX: prefix,
+        DATA_DIR: dataDir,
+        API_KEYS: apiKeys.join(','),
+        DEMO_DATA: 'false',
+        LOG_LEVEL: 'log',
+      },
+    });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`the app exited:\n${stderr}`);
+      const ok = await fetch(`${BASE}/health/ready`)
+        .then((r) => r.status === 200)
+        .catch(() => false);
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error(`the app did not get ready:\n${stderr}`);
+      await sleep(500);
+    }
+    const pid = child.pid!;
+    console.log(
+      `app: ${built ? 'node dist/src/main.js' : 'ts-node src/main.ts'} (pid ${pid}), ROLE=all, port ${PORT}`,
+    );
+
+    // Sign everyone in before the clock starts.
+    const managers: string[] = [];
+    for (let i = 0; i < MANAGERS; i++)
+      managers.push(await browserSession(`manager${i + 1}@bench.invalid`, `198.18.${10 + i}.1`));
+    const readers: string[] = [];
+    for (let i = 0; i < API_READERS; i++)
+      readers.push(await bearer(`manager${MANAGERS + i + 1}@bench.invalid`, `198.18.${60 + i}.1`));
+
+    const rss: number[] = [];
+    const sampler = setInterval(() => {
+      const mb = rssMb(pid);
+      if (mb) rss.push(mb);
+    }, 250);
+    const load0 = loadavg();
+    const started = Date.now();
+    const end = started + SECONDS * 1000;
+    const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)];
+    let sessionNo = 0;
+    const run = `load-${randomBytes(3).toString('hex')}`;
+    const filters = [
+      '',
+      '?priority=high',
+      '?slaState=breached',
+      '?assignee=unassigned',
+      '?sort=due',
+    ];
+
+    const manager = async (i: number) => {
+      const headers = { Cookie: managers[i], 'X-Forwarded-For': `198.18.${10 + i}.1` };
+      while (Date.now() < end) {
+        await timed('page: queue', `${BASE}/interventions${pick(filters)}`, { headers });
+        await sleep(THINK_MS);
+        await timed('page: intervention', `${BASE}/interventions/${pick(interventionIds)}`, {
+          headers,
+        });
+        await sleep(THINK_MS);
+        await timed('page: tutor', `${BASE}/tutors/${pick(tutors).id}`, { headers });
+        await sleep(THINK_MS);
+      }
+    };
+    const reader = async (i: number) => {
+      const headers = {
+        Authorization: `Bearer ${readers[i]}`,
+        'X-Forwarded-For': `198.18.${60 + i}.1`,
+      };
+      while (Date.now() < end) {
+        const path = pick([
+          '/api/v1/interventions?limit=50',
+          '/api/v1/interventions?limit=50&status=open',
+          `/api/v1/tutors/${pick(tutors).id}/performance`,
+          '/api/v1/tutors?limit=50',
+        ]);
+        await timed('api: read', `${BASE}${path}`, { headers });
+        await sleep(THINK_MS);
+      }
+    };
+    const ingester = async (i: number) => {
+      const headers = { 'Content-Type': 'application/json', 'X-API-Key': apiKeys[i] };
+      await sleep(i * 400);
+      while (Date.now() < end) {
+        const tick = Date.now();
+        const items = Array.from({ length: 20 }, () => {
+          const n = sessionNo++;
+          const start = new Date(tick - 3_600_000 - (n % 600) * 1000);
+          return {
+            externalId: `${run}-session-${n}`,
+            tutorExternalId: tutors[(n * 7919) % tutors.length].external_id,
+            studentExternalId: students[n % students.length],
+            scheduledStart: start.toISOString(),
+            actualStart: start.toISOString(),
+            durationMinutes: 60,
+            subject: 'Algebra',
+            lateStartMinutes: n % 4,
+            engagementScore: ((n * 37) % 100) / 100,
+            learningObjectivesMet: n % 5 !== 0,
+            tutorInitiatedReschedule: n % 17 === 0,
+          };
+        });
+        await timed('ingest: batch of 20', `${BASE}/api/v1/sessions`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ items }),
+        });
+        await sleep(Math.max(0, 2000 - (Date.now() - tick)));
+      }
+    };
+    const probe = async (i: number) => {
+      const headers = { 'X-Forwarded-For': `198.18.${90 + i}.1` };
+      while (Date.now() < end) {
+        await timed('health/ready', `${BASE}/health/ready`, { headers });
+        await sleep(THINK_MS);
+      }
+    };
+    await Promise.all([
+      ...Array.from({ length: MANAGERS }, (_, i) => manager(i)),
+      ...Array.from({ length: API_READERS }, (_, i) => reader(i)),
+      ...Array.from({ length: INGESTERS }, (_, i) => ingester(i)),
+      ...Array.from({ length: PROBES }, (_, i) => probe(i)),
+    ]);
+    const elapsed = (Date.now() - started) / 1000;
+    clearInterval(sampler);
+    const load1 = loadavg();
+
+    const [{ n: measured }] = (
+      await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM tutor_metrics_triggers t JOIN sessions s ON s.id = t.record_id
+          WHERE s.external_id LIKE $1 AND t.metrics_updated_at IS NOT NULL`,
+        [`${run}-%`],
+      )
+    ).rows;
+
+    console.log(
+      `\n${SECONDS} s, 50 clients (${MANAGERS} managers, ${API_READERS} API readers, ${INGESTERS} ingesters, ${PROBES} probes)`,
+    );
+    console.log('kind                   requests   req/s    p50 ms   p95 ms   p99 ms  errors');
+    let total = 0;
+    let totalErrors = 0;
+    for (const kind of [
+      'page: queue',
+      'page: intervention',
+      'page: tutor',
+      'api: read',
+      'ingest: batch of 20',
+      'health/ready',
+    ] as Kind[]) {
+      const s = (samples.get(kind) ?? []).sort((a, b) => a - b);
+      const e = errors.get(kind) ?? [];
+      total += s.length + e.length;
+      totalErrors += e.length;
+      console.log(
+        `${kind.padEnd(22)} ${String(s.length + e.length).padStart(8)} ${((s.length + e.length) / elapsed).toFixed(1).padStart(7)} ${pct(s, 50).toFixed(1).padStart(9)} ${pct(s, 95).toFixed(1).padStart(8)} ${pct(s, 99).toFixed(1).padStart(8)} ${String(e.length).padStart(7)}`,
+      );
+      if (e.length) console.log(`    e.g. ${[...new Set(e)].slice(0, 3).join('; ')}`);
+    }
+    const pages = ['page: queue', 'page: intervention', 'page: tutor']
+      .flatMap((k) => samples.get(k as Kind) ?? [])
+      .sort((a, b) => a - b);
+    const ready = (samples.get('health/ready') ?? []).sort((a, b) => a - b);
+    const peak = Math.max(...rss);
+    console.log(
+      `all                    ${String(total).padStart(8)} ${(total / elapsed).toFixed(1).padStart(7)}   errors ${totalErrors}`,
+    );
+    console.log(
+      `pipeline: ${sessionNo} sessions ingested, ${measured} reached the metrics by the end`,
+    );
+    console.log(
+      `app RSS: peak ${peak.toFixed(0)} MB (first ${rss[0]?.toFixed(0)} MB, last ${rss[rss.length - 1]?.toFixed(0)} MB)`,
+    );
+    console.log(
+      `load average: ${load0.map((l) => l.toFixed(2)).join(' ')} at the start, ${load1.map((l) => l.toFixed(2)).join(' ')} at the end`,
+    );
+    const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
+    console.log(
+      `targets: errors 0 → ${totalErrors} ${verdict(totalErrors === 0)}; page p95 < 100 ms → ${pct(pages, 95).toFixed(1)} ${verdict(pct(pages, 95) < 100)}; /health/ready p99 < 20 ms → ${pct(ready, 99).toFixed(1)} ${verdict(pct(ready, 99) < 20)}; RSS < 350 MB → ${peak.toFixed(0)} ${verdict(peak < 350)}`,
+    );
+  } finally {
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      await Promise.race([new Promise((r) => child!.once('exit', r)), sleep(40_000)]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+    await db.end().catch(() => undefined);
+    if (!KEEP) {
+      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      const redis = new Redis(REDIS_URL);
+      try {
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+          cursor = next;
+          if (keys.length) await redis.del(...keys);
+        } while (cursor !== '0');
+      } finally {
+        redis.disconnect();
+      }
+    } else console.log(`kept database ${name}`);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
