@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
+import { queryRows } from '../common/query-rows';
 import { eventIdFor } from '../workers/event-id';
 import { OutboxService } from '../workers/outbox.service';
 import { FEATURE_LABELS, FEATURES_SQL, fillMissing, toFeatureRows } from './churn-features';
@@ -217,30 +218,32 @@ export class ChurnScoringService {
   ): Promise<boolean> {
     const run = async (m: EntityManager) => {
       const now = this.clock.now();
-      const rows: { churn_score: number }[] = override
-        ? await m.query(
-            `UPDATE tutor_risk SET override_score = $2, override_reason = $3,
+      const rows = queryRows<{ churn_score: number }>(
+        override
+          ? await m.query(
+              `UPDATE tutor_risk SET override_score = $2, override_reason = $3,
                override_expires_at = $4, override_by_user_id = $5, churn_score = $2,
                band = $6
              WHERE tutor_id = $1 RETURNING churn_score`,
-            [
-              tutorId,
-              override.score,
-              override.reason,
-              override.expiresAt,
-              override.userId,
-              riskBandOf(override.score),
-            ],
-          )
-        : await m.query(
-            `UPDATE tutor_risk SET override_score = NULL, override_reason = NULL,
+              [
+                tutorId,
+                override.score,
+                override.reason,
+                override.expiresAt,
+                override.userId,
+                riskBandOf(override.score),
+              ],
+            )
+          : await m.query(
+              `UPDATE tutor_risk SET override_score = NULL, override_reason = NULL,
                override_expires_at = NULL, override_by_user_id = NULL,
                churn_score = scored_score,
                band = CASE WHEN scored_score > 75 THEN 'critical' WHEN scored_score > 50 THEN 'high'
                            WHEN scored_score > 25 THEN 'medium' ELSE 'low' END
              WHERE tutor_id = $1 RETURNING churn_score`,
-            [tutorId],
-          );
+              [tutorId],
+            ),
+      );
       if (!rows.length) return false;
       await this.outbox.append(m, [this.riskScoredEvent(tutorId, rows[0].churn_score, now)]);
       return true;
@@ -251,13 +254,15 @@ export class ChurnScoringService {
   /** Expired overrides fall back to the scored value (hourly and before each batch). */
   async expireOverrides(): Promise<number> {
     return this.dataSource.transaction(async (m) => {
-      const rows: { tutor_id: string; churn_score: number }[] = await m.query(
-        `UPDATE tutor_risk SET override_score = NULL, override_reason = NULL,
+      const rows = queryRows<{ tutor_id: string; churn_score: number }>(
+        await m.query(
+          `UPDATE tutor_risk SET override_score = NULL, override_reason = NULL,
            override_expires_at = NULL, override_by_user_id = NULL, churn_score = scored_score,
            band = CASE WHEN scored_score > 75 THEN 'critical' WHEN scored_score > 50 THEN 'high'
                        WHEN scored_score > 25 THEN 'medium' ELSE 'low' END
          WHERE override_expires_at <= $1 RETURNING tutor_id, churn_score`,
-        [this.clock.now()],
+          [this.clock.now()],
+        ),
       );
       const now = this.clock.now();
       await this.outbox.append(
@@ -279,10 +284,12 @@ export class ChurnScoringService {
     const churned = labels.filter((l) => l.churnDay !== null);
     if (!churned.length) return { churned: 0 };
     return this.dataSource.transaction(async (m) => {
-      const updated: { id: string }[] = await m.query(
-        `UPDATE tutors SET status = 'churned' WHERE id = ANY($1::uuid[]) AND status <> 'churned'
-         RETURNING id`,
-        [churned.map((c) => c.tutorId)],
+      const updated = queryRows<{ id: string }>(
+        await m.query(
+          `UPDATE tutors SET status = 'churned' WHERE id = ANY($1::uuid[]) AND status <> 'churned'
+           RETURNING id`,
+          [churned.map((c) => c.tutorId)],
+        ),
       );
       const byId = new Map(churned.map((c) => [c.tutorId, c]));
       await this.outbox.append(

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
+import { queryRows } from '../common/query-rows';
 import { CATEGORIES } from '../notifications/notification-links';
 import { NotificationsService } from '../notifications/notifications.service';
 import { Student } from '../tutoring/entities/student.entity';
@@ -169,7 +170,7 @@ export class FirstSessionService {
 
   /** Records outcomes of predicted first sessions: success is a rating of 4 or more. */
   async recordOutcomes(sessionIds: string[] | null): Promise<number> {
-    const rows: unknown[] = await this.dataSource.query(
+    const result: unknown = await this.dataSource.query(
       `UPDATE first_session_predictions p
          SET outcome_success = CASE WHEN s.status = 'no_show' THEN false ELSE f.overall_rating >= 4 END,
              outcome_recorded_at = $2
@@ -180,7 +181,7 @@ export class FirstSessionService {
        RETURNING p.session_id`,
       [sessionIds, this.clock.now()],
     );
-    return rows.length;
+    return queryRows(result).length;
   }
 
   /** Real AUC of the active first-session model over the last 30 days' outcomes. */
