@@ -19,6 +19,9 @@ const SCRUB_EXCLUDED = new Set([
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** The names erasure leaves behind; never treated as a person's identifiers (replays are idempotent). */
+export const ERASED_NAMES = new Set(['Erased tutor', 'Erased student', 'Erased user']);
+
 /** Reads the subject's identifying values before anything is erased. */
 export async function identifiersOf(
   manager: EntityManager,
@@ -32,6 +35,7 @@ export async function identifiersOf(
   };
   /** A name, and each of its parts of 4+ letters (free text often has only the first or last name). */
   const addName = (v: string | null | undefined) => {
+    if (!v || ERASED_NAMES.has(v.trim())) return;
     add(v);
     for (const part of v?.split(/\s+/) ?? []) if (/^\p{L}[\p{L}'-]{3,}$/u.test(part)) add(part);
   };
