@@ -1,0 +1,3 @@
+/** The candidate libraries bench:models measures ship no type declarations. */
+declare module 'ml-logistic-regression';
+declare module 'ml-xgboost';
