@@ -121,44 +121,6 @@ describe('self-service: nothing a tutor must not see reaches them', () => {
     await seedSnapshot(t, other.id, 30, { avgRating: 1.234, engagementScore: 12.345 });
     await seedTier(t, me.id, 'Developing', 12);
 
-    // Churn risk, score history and first-session risk.
-    const probabilities = JSON.stringify({ '1': 0.4321, '7': 0.5432, '30': 0.6543, '90': 0.7654 });
-    const factors = JSON.stringify([
-      {
-        feature: 'sentinel_feature',
-        label: 'SENTINEL-FACTOR-LABEL',
-        value: 31.415,
-        contribution: 27.182,
-      },
-    ]);
-    await t.dataSource.query(
-      `INSERT INTO tutor_risk (tutor_id, churn_score, band, scored_score, probabilities, top_factors,
-         model_version, as_of, scored_at, override_score, override_reason, override_expires_at)
-       VALUES ($1, 87.123, 'critical', 86.987, $2, $3, 'SENTINEL-MODEL-V', current_date, now(),
-               88.321, 'SENTINEL-OVERRIDE-REASON', now() + interval '7 days')`,
-      [me.id, probabilities, factors],
-    );
-    await t.dataSource.query(
-      `INSERT INTO tutor_risk_scores (tutor_id, as_of, churn_score, band, probabilities, top_factors,
-         model_version, scored_at)
-       VALUES ($1, current_date - 1, 84.567, 'critical', $2, $3, 'SENTINEL-MODEL-V', now())`,
-      [me.id, probabilities, factors],
-    );
-    const [session]: { id: string; student_id: string }[] = await t.dataSource.query(
-      'SELECT id, student_id FROM sessions WHERE tutor_id = $1 ORDER BY scheduled_start LIMIT 1',
-      [me.id],
-    );
-    await t.dataSource.query(
-      `INSERT INTO first_session_predictions (session_id, tutor_id, student_id, scheduled_start, risk,
-         top_factors, model_version, scored_at)
-       VALUES ($1, $2, $3, now(), 0.6789, $4, 'SENTINEL-MODEL-V', now())`,
-      [
-        session.id,
-        me.id,
-        session.student_id,
-        JSON.stringify([{ feature: 'x', label: 'SENTINEL-FSP-FACTOR', value: 1, contribution: 1 }]),
-      ],
-    );
     ownScoreSentinels.push(
       ...['87.123', '86.987', '88.321', '84.567', '87.12', '88.32'],
       ...['0.4321', '0.5432', '0.6543', '0.7654', '43.21', '54.32', '65.43', '76.54'],
@@ -234,6 +196,53 @@ describe('self-service: nothing a tutor must not see reaches them', () => {
       others,
       messageId,
       DUMMY_ID,
+    );
+    // Scoring may have run on the seeded records: the sentinel risk goes in once all is quiet.
+    await waitForIdle(t);
+    // Churn risk, score history and first-session risk.
+    const probabilities = JSON.stringify({ '1': 0.4321, '7': 0.5432, '30': 0.6543, '90': 0.7654 });
+    const factors = JSON.stringify([
+      {
+        feature: 'sentinel_feature',
+        label: 'SENTINEL-FACTOR-LABEL',
+        value: 31.415,
+        contribution: 27.182,
+      },
+    ]);
+    await t.dataSource.query(
+      `INSERT INTO tutor_risk (tutor_id, churn_score, band, scored_score, probabilities, top_factors,
+         model_version, as_of, scored_at, override_score, override_reason, override_expires_at)
+       VALUES ($1, 87.123, 'critical', 86.987, $2, $3, 'SENTINEL-MODEL-V', current_date, now(),
+               88.321, 'SENTINEL-OVERRIDE-REASON', now() + interval '7 days')
+       ON CONFLICT (tutor_id) DO UPDATE SET churn_score = EXCLUDED.churn_score, band = EXCLUDED.band,
+         scored_score = EXCLUDED.scored_score, probabilities = EXCLUDED.probabilities,
+         top_factors = EXCLUDED.top_factors, model_version = EXCLUDED.model_version,
+         override_score = EXCLUDED.override_score, override_reason = EXCLUDED.override_reason,
+         override_expires_at = EXCLUDED.override_expires_at`,
+      [me.id, probabilities, factors],
+    );
+    await t.dataSource.query(
+      `INSERT INTO tutor_risk_scores (tutor_id, as_of, churn_score, band, probabilities, top_factors,
+         model_version, scored_at)
+       VALUES ($1, current_date - 1, 84.567, 'critical', $2, $3, 'SENTINEL-MODEL-V', now())`,
+      [me.id, probabilities, factors],
+    );
+    const [session]: { id: string; student_id: string }[] = await t.dataSource.query(
+      'SELECT id, student_id FROM sessions WHERE tutor_id = $1 ORDER BY scheduled_start LIMIT 1',
+      [me.id],
+    );
+    await t.dataSource.query(
+      `INSERT INTO first_session_predictions (session_id, tutor_id, student_id, scheduled_start, risk,
+         top_factors, model_version, scored_at)
+       VALUES ($1, $2, $3, now(), 0.6789, $4, 'SENTINEL-MODEL-V', now())
+       ON CONFLICT (session_id) DO UPDATE SET risk = EXCLUDED.risk,
+         top_factors = EXCLUDED.top_factors, model_version = EXCLUDED.model_version`,
+      [
+        session.id,
+        me.id,
+        session.student_id,
+        JSON.stringify([{ feature: 'x', label: 'SENTINEL-FSP-FACTOR', value: 1, contribution: 1 }]),
+      ],
     );
   }, 180_000);
   afterAll(() => t.close());
