@@ -4,6 +4,8 @@ import { NotificationsModule } from '../notifications/notifications.module';
 import { TutoringModule } from '../tutoring/tutoring.module';
 import { WorkersModule } from '../workers/workers.module';
 import { ComplianceRequestsController } from './compliance-requests.controller';
+import { CoppaController } from './coppa.controller';
+import { CoppaService } from './coppa.service';
 import { DisclosuresController } from './disclosures.controller';
 import { ErasureLedger } from './erasure-ledger.service';
 import { FeedbackFormController } from './feedback-form.controller';
@@ -23,8 +25,9 @@ import { PrivacyController } from './privacy.controller';
     FeedbackFormController,
     PrivacyController,
     ComplianceRequestsController,
+    CoppaController,
   ],
-  providers: [FeedbackFormService, GdprService, ErasureLedger],
-  exports: [GdprService],
+  providers: [FeedbackFormService, GdprService, ErasureLedger, CoppaService],
+  exports: [GdprService, CoppaService],
 })
 export class ComplianceModule {}

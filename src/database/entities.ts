@@ -45,6 +45,8 @@ import { GdprRequest } from '../compliance/entities/gdpr-request.entity';
 import { LegalHold } from '../compliance/entities/legal-hold.entity';
 import { PrivacyConsent } from '../compliance/entities/privacy-consent.entity';
 import { StudentPrivacySetting } from '../compliance/entities/student-privacy.entity';
+import { ParentalConsent } from '../compliance/entities/parental-consent.entity';
+import { ParentLinkToken } from '../compliance/entities/parent-link-token.entity';
 /** Every entity, listed once; the app, the CLI and the schema test share it. */
 export const ENTITIES = [
   User,
@@ -90,6 +92,8 @@ export const ENTITIES = [
   ErasureLedgerEntry,
   LegalHold,
   PrivacyConsent,
+  ParentalConsent,
+  ParentLinkToken,
   TutorGoal,
   TutorTrainingProgress,
   TutorAcknowledgement,

@@ -1,0 +1,26 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/** Emailed single-use links for parents (no accounts): consent, then manage. Stored hashed. */
+@Entity('parent_link_tokens')
+@Index('idx_parent_link_tokens_student', ['studentId'])
+export class ParentLinkToken {
+  /** SHA-256 of the token. */
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  tokenHash: string;
+
+  @Column({ type: 'uuid' })
+  studentId: string;
+
+  /** consent: give consent; manage: review, download, revoke, ask for deletion. */
+  @Column({ type: 'varchar', length: 20 })
+  purpose: 'consent' | 'manage';
+
+  @Column({ type: 'timestamptz' })
+  expiresAt: Date;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  usedAt: Date | null;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+}
