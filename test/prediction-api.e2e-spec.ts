@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { Clock } from '../src/common/clock';
+import { InterventionRuleRunner } from '../src/interventions/intervention-rule-runner.service';
 import { ChurnScoringService } from '../src/prediction/churn-scoring.service';
 import { apiSignIn, browserSignIn, createUser } from './helpers/auth';
 import {
@@ -107,6 +108,25 @@ describe('prediction API and event flow', () => {
       .set(as('ops'))
       .expect(200);
     expect(history.body.items.length).toBeGreaterThan(0);
+  });
+
+  it('feeds the rule engine: the event opens a churn intervention, and the nightly batch reads the stored score', async () => {
+    const ivs = await waitFor('a churn-rule intervention', async () => {
+      const rows = await t.dataSource.query(
+        `SELECT rule_id, evidence FROM interventions WHERE tutor_id = $1 AND rule_id IS NOT NULL`,
+        [tutorId],
+      );
+      return rows.find(
+        (r: { evidence: { churnScore?: number } }) => r.evidence?.churnScore !== undefined,
+      );
+    });
+    const [{ churn_score }] = await t.dataSource.query(
+      'SELECT churn_score FROM tutor_risk WHERE tutor_id = $1',
+      [tutorId],
+    );
+    expect(ivs.evidence.churnScore).toBe(Math.round(churn_score));
+    const [state] = await t.app.get(InterventionRuleRunner).states([tutorId]);
+    expect(state.churnScore).toBe(Math.round(churn_score));
   });
 
   it('never shows churn data to a tutor, and answers 404 with the reason for unscored tutors', async () => {

@@ -31,6 +31,8 @@ interface StateRow {
   avg_rating_7: number | null;
   engagement_7: number | null;
   completed_7: number | null;
+  /** The prediction module's current (effective) churn score, when scored. */
+  churn_score: number | null;
 }
 
 /**
@@ -66,17 +68,25 @@ export class InterventionRuleRunner {
               s30.sessions_completed, s30.avg_rating, s30.first_session_success_rate,
               s30.reschedule_rate, s30.engagement_score,
               s7.avg_rating AS avg_rating_7, s7.engagement_score AS engagement_7,
-              s7.sessions_completed AS completed_7
+              s7.sessions_completed AS completed_7, tr.churn_score
          FROM tutors t
          LEFT JOIN s30 ON s30.tutor_id = t.id
          LEFT JOIN s7 ON s7.tutor_id = t.id
          LEFT JOIN tutor_performance_tiers pt ON pt.tutor_id = t.id
+         LEFT JOIN tutor_risk tr ON tr.tutor_id = t.id
         WHERE t.status = 'active' ${ids ? 'AND t.id = ANY($1)' : ''}
         ORDER BY t.id`,
       ids ? [ids] : [],
     );
     const now = this.clock.now().getTime();
-    return rows.map((r) => stateOf(r, now, churnScores.get(r.id) ?? null));
+    // The event's score when there is one, else the stored one (the nightly batch).
+    return rows.map((r) =>
+      stateOf(
+        r,
+        now,
+        churnScores.get(r.id) ?? (r.churn_score === null ? null : Math.round(r.churn_score)),
+      ),
+    );
   }
 
   /** Runs the rules for one tutor; `churnScore` comes with a tutor.risk-scored event. */
