@@ -109,6 +109,11 @@ describe('the schedule table', () => {
     expect(simulating.map((s) => [s.key, s.cron])).toEqual([
       ['nightly-evaluation', '0 0 * * *'],
       ['data-generation', '*/15 * * * *'],
+      ['churn-scoring', '30 0 * * *'],
+      ['risk-override-expiry', '5 * * * *'],
+      ['model-training', '0 2 * * 0'],
+      ['first-session-lookahead', '0 * * * *'],
+      ['first-session-evaluation', '0 3 * * 1'],
       ['sla-sweep', '* * * * *'],
       ['intervention-rules', '0 1 * * *'],
       ['uptime-checks', '* * * * *'],
