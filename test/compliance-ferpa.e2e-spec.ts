@@ -176,5 +176,7 @@ describe('FERPA: one access policy on every education-record read, and the discl
       .expect(200);
     expect(page.text).toContain('Disclosures of education records');
     expect(page.text).toContain('tutor of student');
+    const retention = await browser.agent.get('/compliance/retention').expect(200);
+    expect(retention.text).toContain('Under-13 students without verified parental consent');
   });
 });

@@ -14,6 +14,7 @@ import { Pages } from '../web/pages.service';
 import { LegalHold } from './entities/legal-hold.entity';
 import { LegalHoldBody, ReasonBody, RequestListQuery, StaffCreateRequestBody } from './gdpr.dto';
 import { GdprService } from './gdpr.service';
+import { RETENTION_POLICY } from './retention-policy';
 import { KIND_LABELS, RequestView, requestView, sendArchive } from './privacy.controller';
 
 const uuid = new ParseUUIDPipe({ version: undefined, errorHttpStatusCode: 400 });
@@ -202,6 +203,19 @@ export class ComplianceRequestsController {
           : null,
       },
       { title: 'Privacy requests' },
+    );
+  }
+
+  @Get('compliance/retention')
+  @RequirePermission('compliance.manage')
+  @PageRoute()
+  retention(@Req() req: AppRequest, @Res() res: Response): void {
+    this.pages.send(
+      req,
+      res,
+      'compliance/retention',
+      { classes: RETENTION_POLICY.map((c) => ({ ...c, days: c.days ?? 'at once' })) },
+      { title: 'Data retention' },
     );
   }
 
