@@ -251,6 +251,41 @@ describe('prediction API and event flow', () => {
     expect(page.text).toMatch(/Override this score/);
   });
 
+  it('marks a tutor whose data says they left as churned and closes their open interventions', async () => {
+    const gone = tutorItem({ onboardingDate: iso(daysFromNow(-80)).slice(0, 10) });
+    const [{ id: goneId }] = (await ingest(t.http, 'tutors', [gone])) as { id: string }[];
+    const student = studentItem();
+    await ingest(t.http, 'students', [student]);
+    await ingest(
+      t.http,
+      'sessions',
+      [30, 25, 21].map((d) =>
+        completedSession(gone.externalId, student.externalId, {
+          scheduledStart: iso(daysFromNow(-d)),
+          actualStart: iso(daysFromNow(-d)),
+        }),
+      ),
+    );
+    const created = await request(t.http)
+      .post('/api/v1/interventions')
+      .set(as('manager'))
+      .send({ tutorId: goneId, type: 'manager_coaching', priority: 'high', reason: 'Went quiet' })
+      .expect(201);
+    await t.app.get(ChurnScoringService).markChurned();
+    const closed = await waitFor('the intervention closed', async () => {
+      const res = await request(t.http)
+        .get(`/api/v1/interventions/${created.body.id}`)
+        .set(as('manager'));
+      return res.body.status === 'completed' ? res.body : null;
+    });
+    expect(closed.outcome).toBe('churned');
+    expect(closed.history.at(-1)).toMatchObject({ to: 'completed', actorId: null });
+    const [{ status }] = await t.dataSource.query('SELECT status FROM tutors WHERE id = $1', [
+      goneId,
+    ]);
+    expect(status).toBe('churned');
+  });
+
   it('lets an admin see the registry and start one training at a time', async () => {
     await request(t.http).get('/api/v1/prediction/models').set(as('manager')).expect(403);
     const models = await request(t.http)
