@@ -72,7 +72,8 @@ describe('interventions: priority, policy changes, manager notes, configuration 
       users[name] = { id: u.id, email: u.email, password: u.password };
       tokens[name] = (await apiSignIn(t, u.email, u.password, `203.0.113.${++n}`)).accessToken;
     }
-  });
+    // Booting and five password hashes can take over a minute on a busy 2-core machine.
+  }, 180_000);
   afterAll(async () => {
     await t.close();
     await smtp.close();
