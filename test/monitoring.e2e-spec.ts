@@ -5,7 +5,7 @@ import { completedSession, studentItem, tutorItem } from './helpers/fixtures';
 import { ingest } from './helpers/ingest';
 import { startSmtpSink, SmtpSink } from './helpers/smtp-sink';
 import { startTestApp, TestApp } from './helpers/test-app';
-import { queueOf, waitFor } from './helpers/workers';
+import { queueOf, unpublishedEvents, waitFor } from './helpers/workers';
 
 const METRICS_TOKEN = 'metrics-token-0123456789abcdef0123456789';
 
@@ -140,6 +140,17 @@ describe('monitoring: health and metrics', () => {
       });
       await request(t.http).get(`/api/v1/tutors/${tutor.id}/performance`).expect(401);
       await request(t.http).get('/health/ready').expect(200);
+      // A quiet pipeline, so the scrape and the counts below see the same backlog and triggers.
+      await waitFor('the pipeline to settle', async () => {
+        const [r]: { n: number }[] = await t.dataSource.query(
+          'SELECT count(*)::int AS n FROM tutor_metrics_triggers WHERE metrics_updated_at IS NULL',
+        );
+        return r.n === 0 && (await unpublishedEvents(t.dataSource)) === 0;
+      });
+      await t.dataSource.query(
+        `INSERT INTO alert_states (rule, status, severity, message, evaluated_at, notified_status)
+         VALUES ('uptime:smtp', 'firing', 'critical', 'smtp was up in 50%', now(), 'firing')`,
+      );
 
       const res = await request(t.http)
         .get('/metrics')
@@ -189,6 +200,9 @@ describe('monitoring: health and metrics', () => {
           job: 'recompute-tutor',
         }),
       ).toBeGreaterThanOrEqual(1);
+      expect(
+        sample(text, 'tutormax_alerts_firing', { rule: 'uptime:smtp', severity: 'critical' }),
+      ).toBe(1);
       expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
       expect(sample(text, 'nodejs_eventloop_lag_seconds')).toBeDefined();
     });

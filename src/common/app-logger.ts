@@ -101,6 +101,10 @@ function cleanDeep(value: unknown, depth = 0, seen = new WeakSet<object>()): unk
     return out;
   }
   if (Array.isArray(value)) return value.map((v) => cleanDeep(v, depth + 1, seen));
+  // Plain objects only: class instances (the request and response pino-http logs) are
+  // left to their serializers, which keep method, url and status code only.
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = cleanDeep(v, depth + 1, seen);
   return out;

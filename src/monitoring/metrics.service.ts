@@ -134,6 +134,17 @@ export class MonitoringMetrics implements OnApplicationBootstrap {
         if (s.interventions) this.set(s.interventions.breached);
       },
     });
+    new Gauge({
+      name: 'tutormax_alerts_firing',
+      help: 'Alert rules firing now (1 per rule), by rule and severity',
+      labelNames: ['rule', 'severity'],
+      registers,
+      async collect() {
+        const s = await snapshot();
+        this.reset();
+        for (const a of s.alerts ?? []) this.set({ rule: a.rule, severity: a.severity }, 1);
+      },
+    });
     this.registry.registerMetric(
       new SnapshotHistogram(
         'tutormax_insight_latency_seconds',
@@ -205,13 +216,14 @@ export class MonitoringMetrics implements OnApplicationBootstrap {
         return undefined;
       }
     };
-    const [queues, outbox, interventions, insight] = await Promise.all([
+    const [queues, outbox, interventions, insight, alerts] = await Promise.all([
       settle('queue counts', this.stats.counts()),
       settle('outbox', this.queries.outbox()),
       settle('interventions', this.queries.interventions()),
       settle('insight latency', this.queries.insightHistograms()),
+      settle('alerts', this.queries.firingAlerts()),
     ]);
-    return { queues, outbox, interventions, insight };
+    return { queues, outbox, interventions, insight, alerts };
   }
 }
 
@@ -220,6 +232,7 @@ interface DbSnapshot {
   outbox?: Awaited<ReturnType<MonitoringQueries['outbox']>>;
   interventions?: Awaited<ReturnType<MonitoringQueries['interventions']>>;
   insight?: InsightHistogram[];
+  alerts?: { rule: string; severity: string }[];
 }
 
 /** A histogram whose buckets come whole from a query (cumulative counts), not from observe(). */

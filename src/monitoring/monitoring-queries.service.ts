@@ -94,6 +94,13 @@ export class MonitoringQueries {
     );
   }
 
+  /** Alert rules firing now, with their severity. */
+  firingAlerts(): Promise<{ rule: string; severity: string }[]> {
+    return this.dataSource.query(
+      `SELECT rule, severity FROM alert_states WHERE status = 'firing' ORDER BY rule`,
+    );
+  }
+
   /** Buffer cache hits ÷ (hits + reads) of this database since its statistics were reset. */
   async dbCache(): Promise<{ ratio: number; blocks: number }> {
     const [row]: { hit: string; read: string }[] = await this.dataSource.query(
