@@ -96,7 +96,9 @@ export class InterventionMailer {
       category: CATEGORIES.tutorTips,
       template: 'intervention-automated',
       to: { kind: 'tutor', id: iv.tutorId, email: iv.tutorEmail },
-      context: { ...copy, tutorName: iv.tutorName, reason: iv.reason },
+      // Never the intervention's reason or evidence: those are internal (they may name a
+      // churn score); the tutor gets the type's own wording.
+      context: { ...copy, tutorName: iv.tutorName },
       reportOutcome: true,
     });
     if (iv.type === 'rescheduling_alert' && iv.managerUserId)
