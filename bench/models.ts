@@ -45,6 +45,7 @@ import {
   SkippedModel,
   addDays,
   churnExamples,
+  filledVector,
   firstSessionValues,
   loadChurnDataset,
   medians,
@@ -182,7 +183,7 @@ async function main() {
     if (c.windowDays === 30) thirty = c;
     const examples = churnExamples(datasetB, c.windowDays);
     const p = examples.map((e) =>
-      predictLogistic(c.artifact, vectorFor(c.artifact, e.values, CHURN_FEATURES)),
+      predictLogistic(c.artifact, filledVector(e.values, CHURN_FEATURES, c.artifact.medians)),
     );
     const y = examples.map((e) => e.label);
     const mb = splitMetrics(p, y);
@@ -207,7 +208,7 @@ async function main() {
   const first = trained.candidates.find((c) => c.kind === 'first_session');
   if (first && !('reason' in first)) {
     const rows = (
-      await b.q(FIRST_SESSION_SQL, [addDays(horizonB, -90), horizonB, null, ...SUBJECT_PARAMS])
+      await b.q(FIRST_SESSION_SQL, [addDays(horizonB, -90), horizonB, null, ...SUBJECT_PARAMS, null])
     ).filter((r) => r.failed !== null);
     const p = rows.map((r) =>
       predictLogistic(
@@ -241,15 +242,7 @@ async function compareLibraries(q: Query, horizon: string) {
     train.map((e) => e.values),
     CHURN_FEATURES,
   );
-  const vec = (v: Record<string, number | null>) =>
-    CHURN_FEATURES.map((d) => {
-      const x = v[d.name];
-      return x !== null && x !== undefined && Number.isFinite(x)
-        ? x
-        : d.fill === 'median'
-          ? (fill[d.name] ?? 0)
-          : 0;
-    });
+  const vec = (v: Float64Array) => filledVector(v, CHURN_FEATURES, fill);
   const X = train.map((e) => vec(e.values));
   const y = train.map((e) => e.label);
   const Xt = test.map((e) => vec(e.values));

@@ -274,6 +274,29 @@ export function toFeatureRows(rows: Record<string, unknown>[]): FeatureRow[] {
   });
 }
 
+/** A feature row packed for training: values in FEATURE_NAMES order, NaN where missing. */
+export interface PackedRow {
+  tutor_id: string;
+  as_of: string;
+  values: Float64Array;
+}
+
+/** Packs the statement's rows (training reads tens of thousands: objects would not fit the heap cap). */
+export function toPackedRows(
+  rows: Record<string, unknown>[],
+  names: readonly string[] = FEATURE_NAMES,
+): PackedRow[] {
+  return rows.map((r) => {
+    const values = new Float64Array(names.length);
+    names.forEach((name, j) => {
+      const v = r[name];
+      values[j] = v === null || v === undefined ? NaN : Number(v);
+    });
+    const asOf = r.as_of instanceof Date ? r.as_of.toISOString().slice(0, 10) : String(r.as_of);
+    return { tutor_id: String(r.tutor_id), as_of: asOf, values };
+  });
+}
+
 /** Missing values filled: zero-rules with 0, median-rules with the given medians (or 0). */
 export function fillMissing(
   values: Record<string, number | null>,

@@ -37,7 +37,8 @@ export const FIRST_SESSION_FEATURE_NAMES = FIRST_SESSION_FEATURES.map((f) => f.n
 /**
  * First sessions with their features and (once known) outcome. `$1`/`$2`: scheduled_start
  * range [from, to); `$3`: session ids (uuid[]) or null; `$4`: STEM subjects, `$5`: language
- * subjects, `$6`: test-prep subjects. `failed` is 1 for a no-show or a rating below 4, 0 for a
+ * subjects, `$6`: test-prep subjects; `$7`: at most this many of the latest sessions with a known
+ * outcome (null: every session, outcome known or not). `failed` is 1 for a no-show or a rating below 4, 0 for a
  * rating of 4 or 5, null while unknown.
  */
 export const FIRST_SESSION_SQL = `
@@ -82,7 +83,7 @@ cumfb AS (
     lead(day) OVER w AS next_day
   FROM fb WINDOW w AS (PARTITION BY tutor_id ORDER BY day)
 )
-SELECT fs.id AS session_id, fs.tutor_id, fs.student_id, fs.scheduled_start,
+SELECT fs.id AS session_id, fs.tutor_id, fs.student_id, fs.scheduled_start, fs.day::text AS as_of,
   (fs.day - t.onboarding_date) AS tenure_days,
   coalesce(c.n, 0) AS prior_sessions,
   cf.rating_sum::float8 / nullif(cf.rating_n, 0) AS prior_avg_rating,
@@ -116,4 +117,7 @@ LEFT JOIN student_feedback f ON f.session_id = fs.id
 LEFT JOIN cum c ON c.tutor_id = fs.tutor_id AND c.day < fs.day
   AND (c.next_day IS NULL OR c.next_day >= fs.day)
 LEFT JOIN cumfb cf ON cf.tutor_id = fs.tutor_id AND cf.day < fs.day
-  AND (cf.next_day IS NULL OR cf.next_day >= fs.day)`;
+  AND (cf.next_day IS NULL OR cf.next_day >= fs.day)
+WHERE $7::int IS NULL OR fs.status = 'no_show' OR f.overall_rating IS NOT NULL
+ORDER BY fs.scheduled_start DESC
+LIMIT $7`;

@@ -57,6 +57,7 @@ export class FirstSessionService {
       to,
       sessionIds,
       ...SUBJECT_PARAMS,
+      null,
     ]);
     const upcoming = (rows as Record<string, unknown>[]).filter(
       (r) => new Date(r.scheduled_start as Date) > now && r.failed === null,

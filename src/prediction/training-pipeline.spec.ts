@@ -10,7 +10,11 @@ describe('training data', () => {
   });
 
   it('labels churn within the window, drops tutors already gone and as-of dates too recent to know', () => {
-    const row = (tutor: string, asOf: string) => ({ tutor_id: tutor, as_of: asOf, values: {} });
+    const row = (tutor: string, asOf: string) => ({
+      tutor_id: tutor,
+      as_of: asOf,
+      values: new Float64Array(0),
+    });
     const dataset = {
       horizon: '2026-03-31',
       asOfDates: [],

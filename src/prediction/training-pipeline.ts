@@ -3,9 +3,10 @@ import {
   CHURN_FEATURES,
   FEATURE_NAMES,
   FEATURES_SQL,
-  FeatureRow,
+  FeatureDefinition,
+  PackedRow,
   fillMissing,
-  toFeatureRows,
+  toPackedRows,
 } from './churn-features';
 import { CHURN_LABELS_SQL, GAP_DAYS, toLabels } from './churn-labels';
 import {
@@ -66,7 +67,7 @@ export interface SkippedModel {
 }
 
 export interface ChurnDataset {
-  features: FeatureRow[];
+  features: PackedRow[];
   churnDay: Map<string, string | null>;
   asOfDates: string[];
   horizon: string;
@@ -91,10 +92,10 @@ export async function loadChurnDataset(q: Query, o: TrainingOptions): Promise<Ch
   for (let d = addDays(String(first), MIN_HISTORY_DAYS); d <= last; d = addDays(d, step)) {
     asOfDates.push(d);
   }
-  const features: FeatureRow[] = [];
+  const features: PackedRow[] = [];
   const chunk = 8;
   for (let i = 0; i < asOfDates.length; i += chunk) {
-    features.push(...toFeatureRows(await q(FEATURES_SQL, [asOfDates.slice(i, i + chunk), null])));
+    features.push(...toPackedRows(await q(FEATURES_SQL, [asOfDates.slice(i, i + chunk), null])));
     await o.progress?.(
       `Churn features: ${Math.min(i + chunk, asOfDates.length)} of ${asOfDates.length} dates`,
       5 + Math.round((45 * Math.min(i + chunk, asOfDates.length)) / asOfDates.length),
@@ -115,26 +116,42 @@ export function temporalSplit(dates: string[]): {
   return { train: sorted.slice(0, a), validation: sorted.slice(a, b), test: sorted.slice(b) };
 }
 
-export function medians(
-  rows: Record<string, number | null>[],
-  definitions: readonly { name: string; fill: string }[],
-) {
+export function medians(rows: Float64Array[], definitions: readonly FeatureDefinition[]) {
   const out: Record<string, number> = {};
-  for (const f of definitions) {
-    if (f.fill !== 'median') continue;
+  definitions.forEach((f, j) => {
+    if (f.fill !== 'median') return;
     const values = rows
-      .map((r) => r[f.name])
-      .filter((v): v is number => v !== null && Number.isFinite(v))
+      .map((r) => r[j])
+      .filter((v) => Number.isFinite(v))
       .sort((x, y) => x - y);
     out[f.name] = values.length ? values[Math.floor(values.length / 2)] : 0;
-  }
+  });
   return out;
+}
+
+/** A packed row with its missing values filled (zero or the median). */
+export function filledVector(
+  values: Float64Array,
+  definitions: readonly FeatureDefinition[],
+  fill: Record<string, number>,
+): number[] {
+  return definitions.map((d, j) => {
+    const v = values[j];
+    if (Number.isFinite(v)) return v;
+    return d.fill === 'median' ? (fill[d.name] ?? 0) : 0;
+  });
+}
+
+export interface Example {
+  asOf: string;
+  values: Float64Array;
+  label: number;
 }
 
 /** Examples of one window: label 1 when the tutor churns within (asOf, asOf + window]. */
 export function churnExamples(dataset: ChurnDataset, window: number) {
   const lastAsOf = addDays(dataset.horizon, -(window + GAP_DAYS + 1));
-  const examples: { asOf: string; values: Record<string, number | null>; label: number }[] = [];
+  const examples: Example[] = [];
   for (const row of dataset.features) {
     if (row.as_of > lastAsOf) continue;
     const churn = dataset.churnDay.get(row.tutor_id) ?? null;
@@ -148,8 +165,8 @@ export function churnExamples(dataset: ChurnDataset, window: number) {
 function trainOne(
   kind: 'churn' | 'first_session',
   windowDays: number,
-  definitions: readonly { name: string; fill: 'zero' | 'median' }[],
-  examples: { asOf: string; values: Record<string, number | null>; label: number }[],
+  definitions: readonly FeatureDefinition[],
+  examples: Example[],
 ): CandidateModel | SkippedModel {
   const split = temporalSplit(examples.map((e) => e.asOf));
   const inSplit = (dates: string[]) => {
@@ -172,12 +189,7 @@ function trainOne(
     train.map((e) => e.values),
     definitions,
   );
-  const vector = (values: Record<string, number | null>) =>
-    definitions.map((d) => {
-      const v = values[d.name];
-      if (v !== null && v !== undefined && Number.isFinite(v)) return v;
-      return d.fill === 'median' ? (fill[d.name] ?? 0) : 0;
-    });
+  const vector = (values: Float64Array) => filledVector(values, definitions, fill);
   const started = Date.now();
   const artifact = fitLogistic(
     names,
@@ -235,17 +247,18 @@ export async function trainFirstSessionModel(
   maxRows = 60_000,
 ): Promise<CandidateModel | SkippedModel> {
   const from = addDays(o.horizon, -(o.lookbackDays ?? 120));
-  const rows = (await q(FIRST_SESSION_SQL, [from, o.horizon, null, ...SUBJECT_PARAMS])).filter(
-    (r) => r.failed !== null,
-  );
-  rows.sort((a, b) => +new Date(a.scheduled_start as Date) - +new Date(b.scheduled_start as Date));
-  const kept = rows.slice(Math.max(0, rows.length - maxRows));
-  const examples = kept.map((r) => ({
-    asOf: isoDay(new Date(r.scheduled_start as Date)),
-    values: firstSessionValues(r),
-    label: Number(r.failed),
+  // The latest sessions with a known outcome, newest first: oldest first for the split.
+  const rows = toPackedRows(
+    await q(FIRST_SESSION_SQL, [from, o.horizon, null, ...SUBJECT_PARAMS, maxRows]),
+    [...FIRST_SESSION_FEATURE_NAMES, 'failed'],
+  ).reverse();
+  const examples: Example[] = rows.map((r) => ({
+    asOf: r.as_of,
+    values: r.values.subarray(0, FIRST_SESSION_FEATURE_NAMES.length),
+    label: r.values[FIRST_SESSION_FEATURE_NAMES.length],
   }));
   return trainOne('first_session', 0, FIRST_SESSION_FEATURES, examples);
 }
 
 export { FEATURE_NAMES, fillMissing };
+export type { FeatureDefinition };
