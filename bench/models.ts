@@ -208,7 +208,13 @@ async function main() {
   const first = trained.candidates.find((c) => c.kind === 'first_session');
   if (first && !('reason' in first)) {
     const rows = (
-      await b.q(FIRST_SESSION_SQL, [addDays(horizonB, -90), horizonB, null, ...SUBJECT_PARAMS, null])
+      await b.q(FIRST_SESSION_SQL, [
+        addDays(horizonB, -90),
+        horizonB,
+        null,
+        ...SUBJECT_PARAMS,
+        null,
+      ])
     ).filter((r) => r.failed !== null);
     const p = rows.map((r) =>
       predictLogistic(
