@@ -15,6 +15,7 @@ import { LegalHold } from './entities/legal-hold.entity';
 import { LegalHoldBody, ReasonBody, RequestListQuery, StaffCreateRequestBody } from './gdpr.dto';
 import { GdprService } from './gdpr.service';
 import { RETENTION_POLICY } from './retention-policy';
+import { RetentionService } from './retention.service';
 import { KIND_LABELS, RequestView, requestView, sendArchive } from './privacy.controller';
 
 const uuid = new ParseUUIDPipe({ version: undefined, errorHttpStatusCode: 400 });
@@ -37,6 +38,7 @@ export class ComplianceRequestsController {
     private readonly pages: Pages,
     private readonly clock: Clock,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly retentionSweep: RetentionService,
   ) {}
 
   @Get('api/v1/compliance/gdpr-requests')
@@ -206,17 +208,89 @@ export class ComplianceRequestsController {
     );
   }
 
+  @Get('api/v1/compliance/retention')
+  @RequirePermission('compliance.manage')
+  @ApiOperation({
+    summary:
+      'The retention policy, which classes may act, and the last sweep (dry-run counts and actions)',
+  })
+  async retentionReport() {
+    const [enabled, last] = await Promise.all([
+      this.retentionSweep.enabled(),
+      this.retentionSweep.lastRun(),
+    ]);
+    return {
+      classes: RETENTION_POLICY.map((c) => ({
+        ...c,
+        actionable: RetentionService.ACTIONABLE.includes(c.key),
+        actingEnabled: enabled.has(c.key),
+      })),
+      lastRun: last,
+    };
+  }
+
+  @Post('api/v1/compliance/retention/sweep')
+  @RequirePermission('compliance.manage')
+  @ApiOperation({ summary: 'Run the sweep now (what the daily job does)' })
+  sweepNow(@Req() req: AppRequest) {
+    return this.retentionSweep.sweep(auditContextOf(req).actor);
+  }
+
+  @Post('api/v1/compliance/retention/:classKey/acting')
+  @RequirePermission('compliance.manage')
+  @ApiOperation({ summary: 'Let the sweep act (true) or only report (false) for one class' })
+  async setActing(
+    @Param('classKey') key: string,
+    @Body() body: { enabled?: unknown },
+    @Req() req: AppRequest,
+  ) {
+    if (typeof body?.enabled !== 'boolean')
+      throw new DetailedHttpError(400, 'enabled must be true or false');
+    await this.retentionSweep.setActing(key, body.enabled, auditContextOf(req).actor);
+    return { classKey: key, actingEnabled: body.enabled };
+  }
+
   @Get('compliance/retention')
   @RequirePermission('compliance.manage')
   @PageRoute()
-  retention(@Req() req: AppRequest, @Res() res: Response): void {
+  async retention(@Req() req: AppRequest, @Res() res: Response): Promise<void> {
+    const report = await this.retentionReport();
     this.pages.send(
       req,
       res,
       'compliance/retention',
-      { classes: RETENTION_POLICY.map((c) => ({ ...c, days: c.days ?? 'at once' })) },
+      {
+        classes: report.classes.map((c) => ({
+          ...c,
+          days: c.days ?? 'at once',
+          due: report.lastRun ? (report.lastRun.due[c.key] ?? 0) : '—',
+          acted: report.lastRun ? (report.lastRun.acted[c.key] ?? 0) : '—',
+        })),
+        lastRunAt: report.lastRun?.ranAt ?? null,
+      },
       { title: 'Data retention' },
     );
+  }
+
+  @Post('compliance/retention/:classKey/acting')
+  @RequirePermission('compliance.manage')
+  @PageRoute()
+  async setActingFromPage(
+    @Param('classKey') key: string,
+    @Body() body: Record<string, unknown>,
+    @Req() req: AppRequest,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.retentionSweep.setActing(key, body.enabled === 'true', auditContextOf(req).actor);
+    res.redirect(303, '/compliance/retention');
+  }
+
+  @Post('compliance/retention/sweep')
+  @RequirePermission('compliance.manage')
+  @PageRoute()
+  async sweepFromPage(@Req() req: AppRequest, @Res() res: Response): Promise<void> {
+    await this.retentionSweep.sweep(auditContextOf(req).actor);
+    res.redirect(303, '/compliance/retention');
   }
 
   @Get('compliance/requests/:id')

@@ -12,6 +12,8 @@ import { FeedbackFormController } from './feedback-form.controller';
 import { FeedbackFormService } from './feedback-form.service';
 import { GdprService } from './gdpr.service';
 import { PrivacyController } from './privacy.controller';
+import { RetentionProcessor } from './retention.processor';
+import { RetentionService } from './retention.service';
 
 /**
  * Compliance features built on CompliancePolicyModule: disclosure reports,
@@ -27,7 +29,14 @@ import { PrivacyController } from './privacy.controller';
     ComplianceRequestsController,
     CoppaController,
   ],
-  providers: [FeedbackFormService, GdprService, ErasureLedger, CoppaService],
+  providers: [
+    FeedbackFormService,
+    GdprService,
+    ErasureLedger,
+    CoppaService,
+    RetentionService,
+    RetentionProcessor,
+  ],
   exports: [GdprService, CoppaService],
 })
 export class ComplianceModule {}

@@ -47,6 +47,7 @@ import { PrivacyConsent } from '../compliance/entities/privacy-consent.entity';
 import { StudentPrivacySetting } from '../compliance/entities/student-privacy.entity';
 import { ParentalConsent } from '../compliance/entities/parental-consent.entity';
 import { ParentLinkToken } from '../compliance/entities/parent-link-token.entity';
+import { RetentionRun, RetentionSetting } from '../compliance/entities/retention.entity';
 /** Every entity, listed once; the app, the CLI and the schema test share it. */
 export const ENTITIES = [
   User,
@@ -94,6 +95,8 @@ export const ENTITIES = [
   PrivacyConsent,
   ParentalConsent,
   ParentLinkToken,
+  RetentionSetting,
+  RetentionRun,
   TutorGoal,
   TutorTrainingProgress,
   TutorAcknowledgement,

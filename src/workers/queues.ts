@@ -114,6 +114,11 @@ export const JOBS = {
     uptimeChecks: job(QUEUES.maintenance, 'uptime-checks', { attempts: 1, timeout: 50_000 }),
     /** Evaluate the alert rules; notify on state changes only. */
     alertRules: job(QUEUES.maintenance, 'alert-rules', { attempts: 1, timeout: 120_000 }),
+    /** Daily retention sweep: dry-run report per class; acts for admin-enabled classes, in batches. */
+    retentionSweep: job(QUEUES.maintenance, 'retention-sweep', {
+      attempts: 2,
+      timeout: 10 * 60_000,
+    }),
   },
 } as const satisfies Record<string, Record<string, JobDefinition>>;
 

@@ -102,6 +102,7 @@ describe('the schedule table', () => {
           ['weekly-digest', JOBS.notifications.weeklyDigest, '0 9 * * 1'],
           ['feedback-reminders', JOBS.notifications.feedbackReminders, '15 * * * *'],
           ['first-session-checkins', JOBS.notifications.firstSessionCheckins, '*/10 * * * *'],
+          ['retention-sweep', JOBS.maintenance.retentionSweep, '0 3 * * *'],
         ] as const
       ).map(([key, job, cron]) => ({ key, job, cron, tz: 'UTC', payload: {} })),
     ]);
@@ -121,6 +122,7 @@ describe('the schedule table', () => {
       ['weekly-digest', '0 9 * * 1'],
       ['feedback-reminders', '15 * * * *'],
       ['first-session-checkins', '*/10 * * * *'],
+      ['retention-sweep', '0 3 * * *'],
     ]);
   });
 

@@ -18,8 +18,7 @@ export interface ScheduleEntry {
  * Every schedule, in SCHEDULE_TIME_ZONE (UTC by default). A scheduled job only
  * enqueues: the tick is a Bull repeatable job whose processor does the work.
  * Adding work is one line here plus its variable in AppConfig; the job must be
- * in JOBS with a processor, or boot fails. Waiting for their modules:
- *   { key: 'retention-sweep', job: JOBS.maintenance.retentionSweep, cron: (c) => c.SCHEDULE_RETENTION_SWEEP },
+ * in JOBS with a processor, or boot fails.
  */
 export const SCHEDULES: readonly ScheduleEntry[] = [
   {
@@ -85,6 +84,11 @@ export const SCHEDULES: readonly ScheduleEntry[] = [
     key: 'first-session-checkins',
     job: JOBS.notifications.firstSessionCheckins,
     cron: (c) => c.SCHEDULE_FIRST_SESSION_CHECKINS,
+  },
+  {
+    key: 'retention-sweep',
+    job: JOBS.maintenance.retentionSweep,
+    cron: (c) => c.SCHEDULE_RETENTION_SWEEP,
   },
 ];
 
