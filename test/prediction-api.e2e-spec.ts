@@ -249,6 +249,11 @@ describe('prediction API and event flow', () => {
     expect(page.text).toMatch(/id="churn-score"/);
     expect(page.text).toMatch(/id="churn-factors"/);
     expect(page.text).toMatch(/Override this score/);
+    // People ops see the score but cannot override it, so no form is offered.
+    const ops = await browserSignIn(t, users.ops.email, users.ops.password, '198.51.100.78');
+    const opsPage = await ops.agent.get(`/tutors/${tutorId}`).expect(200);
+    expect(opsPage.text).toMatch(/id="churn-score"/);
+    expect(opsPage.text).not.toMatch(/Override this score/);
   });
 
   it('marks a tutor whose data says they left as churned and closes their open interventions', async () => {

@@ -614,6 +614,8 @@ export class InterventionPagesController {
         canNote:
           (req.principal?.kind === 'user' && req.principal.permissions.has('interventions.work')) ??
           false,
+        canOverrideRisk:
+          req.principal?.kind === 'user' && req.principal.permissions.has('prediction.override'),
         sessions: sessions.items.map((s) => ({
           subject: s.subject,
           durationMinutes: s.durationMinutes,
