@@ -2,6 +2,7 @@ import {
   Body,
   Controller,
   ForbiddenException,
+  NotFoundException,
   Get,
   Param,
   ParseUUIDPipe,
@@ -13,6 +14,8 @@ import {
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IsBoolean } from 'class-validator';
 import type { Response } from 'express';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { Page as PageRoute, RequirePermission } from '../auth/access.decorators';
 import type { AppRequest, Principal } from '../auth/principal';
 import { Page, PageQuery } from '../common/pagination';
@@ -44,19 +47,29 @@ export class DisclosuresController {
     private readonly log: DisclosureLog,
     private readonly privacy: StudentPrivacyService,
     private readonly pages: Pages,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
+
+  /** 404 for an unknown student, then the object-level rule. */
+  private async mayRead(principal: Principal | undefined, studentId: string): Promise<void> {
+    const rows: unknown[] = await this.dataSource.query('SELECT 1 FROM students WHERE id = $1', [
+      studentId,
+    ]);
+    if (!rows.length) throw new NotFoundException(`No student with id ${studentId}`);
+    mayReadReport(principal, studentId);
+  }
 
   @Get('api/v1/students/:id/disclosures')
   @RequirePermission('self.read')
   @ApiOperation({
     summary: 'Who received which part of this student’s education record, when and why',
   })
-  disclosures(
+  async disclosures(
     @Param('id', uuid) id: string,
     @Query() query: PageQuery,
     @Req() req: AppRequest,
   ): Promise<Page<DisclosureRow>> {
-    mayReadReport(req.principal, id);
+    await this.mayRead(req.principal, id);
     return this.log.report(id, query);
   }
 
@@ -68,7 +81,7 @@ export class DisclosuresController {
     @Body() body: DirectoryOptOutBody,
     @Req() req: AppRequest,
   ): Promise<{ studentId: string; directoryOptOut: boolean }> {
-    mayReadReport(req.principal, id);
+    await this.mayRead(req.principal, id);
     await this.privacy.setDirectoryOptOut(id, body.optOut);
     return { studentId: id, directoryOptOut: body.optOut };
   }
@@ -82,7 +95,7 @@ export class DisclosuresController {
     @Req() req: AppRequest,
     @Res() res: Response,
   ): Promise<void> {
-    mayReadReport(req.principal, id);
+    await this.mayRead(req.principal, id);
     const page = await this.log.report(id, query);
     const optedOut = (await this.privacy.optedOut([id])).has(id);
     this.pages.send(
