@@ -47,10 +47,12 @@ export class AccountPagesController {
       );
       return dashboard.render(req, res);
     }
-    // Tutors and students start on their own page (src/self-service).
+    // Tutors and students linked to their record start on their own page (src/self-service);
+    // an account not linked yet stays on the home page, which says what it can do.
     if (
-      principal.permissions.has('self_service.tutor') ||
-      principal.permissions.has('self_service.student')
+      principal.kind === 'user' &&
+      ((principal.permissions.has('self_service.tutor') && principal.tutorId) ||
+        (principal.permissions.has('self_service.student') && principal.studentId))
     )
       return res.redirect(303, '/me');
     const roles = principal.kind === 'user' ? principal.roles : [];
