@@ -163,10 +163,6 @@ export const VARIABLES: Record<string, VariableDoc> = {
   SCHEDULE_CHURN_SCORING: { description: 'Nightly churn scoring (cron)' },
   SCHEDULE_MODEL_TRAINING: { description: 'Model training (cron)' },
   SCHEDULE_FIRST_SESSION_LOOKAHEAD: { description: 'First-session risk look-ahead (cron)' },
-  SCHEDULE_SLA_SWEEP: { description: 'Intervention SLA sweep (cron)' },
-  SCHEDULE_INTERVENTION_RULES: {
-    description: 'Nightly intervention rule engine over every tutor, after churn scoring (cron)',
-  },
   SCHEDULE_FIRST_SESSION_EVALUATION: {
     description: 'Weekly real-world AUC of the first-session model (cron)',
   },
@@ -177,6 +173,10 @@ export const VARIABLES: Record<string, VariableDoc> = {
   TRAINING_MAX_HEAP_MB: {
     description:
       'Heap cap of the model-training child process in MB (Render starter: 512 MB in all)',
+  },
+  SCHEDULE_SLA_SWEEP: { description: 'Intervention SLA sweep (cron)' },
+  SCHEDULE_INTERVENTION_RULES: {
+    description: 'Nightly intervention rule engine over every tutor, after churn scoring (cron)',
   },
   SCHEDULE_UPTIME_CHECKS: { description: 'Uptime checks (cron)' },
   SCHEDULE_ALERT_RULES: { description: 'Alert rules (cron)' },
@@ -408,14 +408,6 @@ export class AppConfig {
   SCHEDULE_FIRST_SESSION_LOOKAHEAD = '0 * * * *';
 
   @IsCron()
-  SCHEDULE_SLA_SWEEP = '* * * * *';
-
-  @IsCron()
-  SCHEDULE_INTERVENTION_RULES = '0 1 * * *';
-
-  @IsCron()
-  SCHEDULE_UPTIME_CHECKS = '* * * * *';
-  @IsCron()
   SCHEDULE_FIRST_SESSION_EVALUATION = '0 3 * * 1';
 
   @IsCron()
@@ -432,6 +424,15 @@ export class AppConfig {
   @Min(128)
   @Max(8192)
   TRAINING_MAX_HEAP_MB = 256;
+
+  @IsCron()
+  SCHEDULE_SLA_SWEEP = '* * * * *';
+
+  @IsCron()
+  SCHEDULE_INTERVENTION_RULES = '0 1 * * *';
+
+  @IsCron()
+  SCHEDULE_UPTIME_CHECKS = '* * * * *';
 
   @IsCron()
   SCHEDULE_ALERT_RULES = '*/5 * * * *';
