@@ -178,5 +178,6 @@ describe('authorization matrix', () => {
       `authorization matrix: ${routes.length} routes × ${principals.length} principals = ${checked} checks`,
     );
     expect(failures).toEqual([]);
-  });
+    // ~200 routes × 7 principals, one request each: minutes on a loaded 2-core machine.
+  }, 600_000);
 });
