@@ -74,13 +74,11 @@ function tutorRoutes(t: TestApp): Route[] {
 }
 
 /**
- * KNOWN CONFLICTS, left for the lead to settle: the compliance module's FERPA
- * education record (GET /api/v1/students/:id/education-record) lets a tutor
- * read the record of a student they taught, name and ids included, and the
- * tutor's GDPR access archive lists their sessions with the students' internal
- * ids, while issue 9 says a tutor never sees students' identities. Only there,
- * and only for the tutor's own student, is that student's identity (in the
- * archive: the internal id) not counted; every other sentinel still is.
+ * The FERPA education record (GET /api/v1/students/:id/education-record) lets a tutor
+ * read the record of a student they taught, without the student's name, contact details
+ * or upstream id; the tutor's GDPR access archive lists their sessions with the students'
+ * internal ids (pseudonymous keys). Only there, and only for the tutor's own student, is
+ * that internal id not counted; every other sentinel, the student's name included, is.
  */
 const isEducationRecordOf = (path: string, studentId: string) =>
   path === `/api/v1/students/${studentId}/education-record`;
@@ -296,7 +294,7 @@ describe('self-service: nothing a tutor must not see reaches them', () => {
     );
     for (const url of ordered) {
       const ownStudent = isEducationRecordOf(url, s1.id)
-        ? [s1.id, s1.externalId, 'SENTINELSTUDENTONE']
+        ? [s1.id]
         : isOwnAccessArchive(url)
           ? [s1.id]
           : [];

@@ -282,7 +282,11 @@ export class TutoringRecordsService {
     });
     await this.disclose(reader, [studentId], 'student_record');
     return {
-      student,
+      // A tutor reads the record of a student they taught without the student's identity
+      // (issue 9: tutors never see students' names, contact details or upstream ids).
+      student: tutorOnly
+        ? ({ id: student.id, gradeLevel: student.gradeLevel } as Student)
+        : student,
       sessions,
       feedback: decision.anonymiseFeedback ? feedback.map(anonymiseFeedback) : feedback,
       basis: decision.basis,
