@@ -84,8 +84,11 @@ export class SyntheticSimulationService {
       const scope = dayScope(new Date(day));
       for (const batch of generator.batches()) {
         const byId = new Map(batch.students.map((s) => [s.externalId, s]));
-        for (const s of batch.sessions) {
-          if (Date.parse(s.scheduledStart) >= dayEnd || !inSpan(s.scheduledStart)) continue;
+        const sessionsById = new Map(batch.sessions.map((s) => [s.externalId, s]));
+        const pushed = new Set<string>();
+        const pushSession = (s: SyntheticSession) => {
+          if (pushed.has(s.externalId)) return;
+          pushed.add(s.externalId);
           sessions.push({
             ...s,
             externalId: scope(s.externalId),
@@ -97,9 +100,18 @@ export class SyntheticSimulationService {
               ...student,
               externalId: scope(student.externalId),
             });
+        };
+        for (const s of batch.sessions) {
+          if (Date.parse(s.scheduledStart) >= dayEnd || !inSpan(s.scheduledStart)) continue;
+          pushSession(s);
         }
         for (const f of batch.feedback) {
           if (!inSpan(f.submittedAt)) continue;
+          // Feedback in the span on a session from before it: send the session again (an
+          // upsert by externalId), so the first run after a gap does not orphan the feedback.
+          const session = sessionsById.get(f.sessionExternalId);
+          if (!session || Date.parse(session.scheduledStart) >= dayEnd) continue;
+          pushSession(session);
           feedback.push({
             ...f,
             externalId: scope(f.externalId),
