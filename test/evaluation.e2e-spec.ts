@@ -238,7 +238,10 @@ describe('evaluation pipeline (event-driven)', () => {
        WHERE event_type = 'tutor.metrics-updated' AND payload->>'tutorId' = $1`,
       [tutorBId],
     );
-    expect(emitted).toBe(runs);
+    // One event per recompute; a second bucket that found its events already claimed by the
+    // first still recomputes (and says so), so at most two for a burst that spans a second.
+    expect(emitted).toBeGreaterThanOrEqual(runs);
+    expect(emitted).toBeLessThanOrEqual(2);
     const snapshots = await t.dataSource.query(
       'SELECT window_days, sessions_scheduled FROM tutor_metric_snapshots WHERE tutor_id = $1 ORDER BY window_days',
       [tutorBId],
