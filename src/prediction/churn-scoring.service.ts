@@ -123,7 +123,8 @@ export class ChurnScoringService {
       }
     }
     if (primaryProbability !== null && primaryFactors) {
-      const score = Math.round(primaryProbability * 100);
+      // From the stored (4-decimal) probability, so score and probability always agree.
+      const score = Math.round((probabilities['30d'] ?? primaryProbability) * 100);
       return {
         tutorId,
         churnScore: score,
