@@ -1,3 +1,4 @@
+import { readerOf } from '../tutoring/tutoring-records.controller';
 import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -544,7 +545,10 @@ export class InterventionPagesController {
         [id],
       ) as Promise<{ tier: string | null; tier_since: string }[]>,
       this.interventions.list({ tutorId: id, sort: 'created', limit: 50 }, actor),
-      this.sessions.listSessions(Object.assign(new SessionListQuery(), { tutorId: id, limit: 10 })),
+      this.sessions.listSessions(
+        Object.assign(new SessionListQuery(), { tutorId: id, limit: 10 }),
+        readerOf(req),
+      ),
       // Read-only: the prediction module's current risk row (it owns the table).
       this.dataSource.query(
         `SELECT churn_score, band, scored_score, probabilities, top_factors, model_version, as_of::text AS as_of,

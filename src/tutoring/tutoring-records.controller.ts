@@ -27,7 +27,7 @@ import {
 const uuid = new ParseUUIDPipe({ version: undefined, errorHttpStatusCode: 400 });
 
 /** Who reads a student's education record (FERPA policy and disclosure log). */
-const readerOf = (req: AppRequest): RecordReader => ({
+export const readerOf = (req: AppRequest): RecordReader => ({
   viewer: viewerOf(req.principal),
   path: req.path,
 });

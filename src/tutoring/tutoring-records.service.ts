@@ -176,9 +176,8 @@ export class TutoringRecordsService {
   }
 
   /**
-   * `reader` undefined: an internal read by another module's staff page (its
-   * route already requires a staff permission); pass the reader so the
-   * disclosure is logged (TODO for the tutor page in interventions).
+   * With a `reader`, the FERPA scope applies and the disclosure is logged (every page and
+   * route passes one); without, an internal read by code that logs nothing to a person.
    */
   async listSessions(
     query: SessionListQuery,
