@@ -162,26 +162,40 @@ export interface PruneResult {
   anchor: ChainLink | null;
 }
 
+/** Optional bounds on one prune (the retention sweep's batches and legal holds). */
+export interface PruneLimits {
+  /** Delete at most this many rows (the oldest). */
+  maxRows?: number;
+  /** Keep this row and everything after it, whatever its age (e.g. the first row about a held person). */
+  keepFromSeq?: string | null;
+}
+
 /**
  * Deletes the oldest rows: the prefix of the chain before the first row that
  * occurred at or after `before` (a prefix, so the chain stays whole), keeps
  * the last deleted row's seq and hash as the anchor, and appends an
  * `audit.pruned` row naming that anchor, which verification checks.
+ * `limits` shorten the prefix further (never lengthen it).
  */
-export async function pruneAuditRows(manager: EntityManager, before: Date): Promise<PruneResult> {
+export async function pruneAuditRows(
+  manager: EntityManager,
+  before: Date,
+  limits: PruneLimits = {},
+): Promise<PruneResult> {
   await lockChain(manager);
   const [cut] = (await manager.query(
     'SELECT min(seq)::text AS seq FROM audit_log WHERE occurred_at >= $1',
     [before.toISOString()],
   )) as { seq: string | null }[];
-  const [last] = (await (cut.seq === null
-    ? manager.query(
-        'SELECT seq::text AS seq, hash FROM audit_log ORDER BY audit_log.seq DESC LIMIT 1',
-      )
-    : manager.query(
-        'SELECT seq::text AS seq, hash FROM audit_log WHERE seq < $1 ORDER BY audit_log.seq DESC LIMIT 1',
-        [cut.seq],
-      ))) as ChainLink[];
+  const ends = [cut.seq, limits.keepFromSeq ?? null].filter((s): s is string => s !== null);
+  const end = ends.length ? ends.reduce((a, b) => (BigInt(a) < BigInt(b) ? a : b)) : null;
+  const [last] = (await manager.query(
+    `SELECT p.seq::text AS seq, p.hash FROM (
+       SELECT seq, hash FROM audit_log WHERE ($1::bigint IS NULL OR seq < $1::bigint)
+        ORDER BY audit_log.seq LIMIT $2) AS p
+      ORDER BY p.seq DESC LIMIT 1`,
+    [end, limits.maxRows ?? null],
+  )) as ChainLink[];
   if (!last) return { deleted: 0, anchor: null };
   await manager.query(`SELECT set_config($1, 'on', true)`, [PRUNE_SETTING]);
   const [, deleted] = (await manager.query('DELETE FROM audit_log WHERE seq <= $1', [
