@@ -6,6 +6,7 @@ import { eraseSubject } from '../compliance/erasure';
 import type { LedgerLine } from '../compliance/erasure-ledger.service';
 import type { PersonalDataHandler } from '../compliance/personal-data-registry';
 import { platformPersonalData } from '../compliance/platform-personal-data';
+import { archivePersonalData } from '../compliance/retention-archive';
 import { AppConfig, ConfigError, loadConfig } from '../config/app-config';
 import { dataSourceOptions } from '../database/data-source-options';
 import { FieldCipher } from '../security/field-cipher';
@@ -40,6 +41,7 @@ export function allPersonalDataHandlers(
     tutoringPersonalData(cipher),
     selfServicePersonalData,
     ...platformPersonalData(cipher, config.mailDropDir),
+    archivePersonalData(cipher),
   ];
 }
 

@@ -159,7 +159,7 @@ export async function eraseSubject(
   const { needles } = await identifiersOf(manager, cipher, subject);
   const counts: Record<string, number> = {};
   for (const handler of handlers) {
-    for (const [table, n] of Object.entries(await handler.erase(subject, manager)))
+    for (const [table, n] of Object.entries(await handler.erase(subject, manager, needles)))
       counts[table] = (counts[table] ?? 0) + n;
   }
   counts['free_text_scrubbed'] = await scrubFreeText(manager, cipher, needles);

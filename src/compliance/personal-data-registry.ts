@@ -20,7 +20,16 @@ export interface PersonalDataHandler {
   /** Owning module and what it covers, e.g. `tutoring`. */
   name: string;
   export(subject: DataSubject, manager: EntityManager): Promise<Record<string, ExportedTable>>;
-  erase(subject: DataSubject, manager: EntityManager): Promise<Record<string, number>>;
+  /**
+   * `identifiers` are the subject's names, emails and upstream ids as read
+   * before any handler ran (for handlers that must find them in stored text,
+   * e.g. the compressed archive).
+   */
+  erase(
+    subject: DataSubject,
+    manager: EntityManager,
+    identifiers?: readonly string[],
+  ): Promise<Record<string, number>>;
   /** Objection to processing for profiling (GDPR Art. 21): stop it and delete its results. */
   objectToProfiling?(subject: DataSubject, manager: EntityManager): Promise<Record<string, number>>;
 }
