@@ -12,6 +12,7 @@ import { FeedbackFormController } from './feedback-form.controller';
 import { FeedbackFormService } from './feedback-form.service';
 import { GdprService } from './gdpr.service';
 import { PrivacyController } from './privacy.controller';
+import { RetentionArchiveController } from './retention-archive.controller';
 import { RetentionProcessor } from './retention.processor';
 import { RetentionService } from './retention.service';
 
@@ -28,6 +29,7 @@ import { RetentionService } from './retention.service';
     PrivacyController,
     ComplianceRequestsController,
     CoppaController,
+    RetentionArchiveController,
   ],
   providers: [
     FeedbackFormService,

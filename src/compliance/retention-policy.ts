@@ -15,15 +15,23 @@ export interface RetentionClass {
 export const RETENTION_POLICY: readonly RetentionClass[] = [
   {
     key: 'education_records',
-    data: 'Education records: students, sessions, feedback, parental info',
+    data: 'Education records: the student record, sessions, feedback, first-session scores, parental consent and privacy settings. Moved to the archive as compressed JSON (an admin can restore them; a restored student is not archived again for 90 days)',
     keep: '7 years',
     days: 2555,
     from: 'last activity',
     action: 'archive then delete',
   },
   {
+    key: 'education_archive',
+    data: 'Archived education records (10 years after last activity in all)',
+    keep: '3 years in the archive',
+    days: 1095,
+    from: 'archiving',
+    action: 'delete',
+  },
+  {
     key: 'inactive_personal_data',
-    data: 'Personal data of inactive tutors and students',
+    data: 'Personal data of inactive tutors, students and user accounts (names, emails, upstream ids, comments; ratings and counts kept)',
     keep: '3 years',
     days: 1095,
     from: 'last activity',
@@ -31,7 +39,7 @@ export const RETENTION_POLICY: readonly RetentionClass[] = [
   },
   {
     key: 'audit_log',
-    data: 'Audit log',
+    data: 'Audit log (pruned oldest first; the last pruned hash stays as the anchor the chain is verified from; a legal hold keeps the log from its first row about the held person)',
     keep: '7 years',
     days: 2555,
     from: 'the event',
