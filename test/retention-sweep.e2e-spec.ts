@@ -77,9 +77,9 @@ describe('retention sweep: dry-run report, acting only where enabled, nothing un
   it('acts for the enabled classes, keeps what is under legal hold, and audits it', async () => {
     const later = new Date(Date.now() + 40 * DAY);
     clock.mockReturnValue(later);
-    await api('post', '/api/v1/compliance/retention/audit_log/acting', { enabled: true }).expect(
-      400,
-    );
+    await api('post', '/api/v1/compliance/retention/no_such_class/acting', {
+      enabled: true,
+    }).expect(400);
     for (const key of ['health_checks', 'outbox_sent', 'coppa_unverified'])
       await api('post', `/api/v1/compliance/retention/${key}/acting`, { enabled: true }).expect(
         201,
