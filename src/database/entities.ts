@@ -48,6 +48,7 @@ import { StudentPrivacySetting } from '../compliance/entities/student-privacy.en
 import { ParentalConsent } from '../compliance/entities/parental-consent.entity';
 import { ParentLinkToken } from '../compliance/entities/parent-link-token.entity';
 import { RetentionRun, RetentionSetting } from '../compliance/entities/retention.entity';
+import { BreachIncident } from '../compliance/entities/breach-incident.entity';
 /** Every entity, listed once; the app, the CLI and the schema test share it. */
 export const ENTITIES = [
   User,
@@ -97,6 +98,7 @@ export const ENTITIES = [
   ParentLinkToken,
   RetentionSetting,
   RetentionRun,
+  BreachIncident,
   TutorGoal,
   TutorTrainingProgress,
   TutorAcknowledgement,

@@ -12,8 +12,9 @@ export class ErasureLedgerEntry {
   @Column({ type: 'uuid', nullable: true })
   requestId: string | null;
 
-  @Column({ type: 'uuid' })
-  subjectUserId: string;
+  /** The erased user; null for a child erased at a parent's request (no account). */
+  @Column({ type: 'uuid', nullable: true })
+  subjectUserId: string | null;
 
   @Column({ type: 'uuid', nullable: true })
   tutorId: string | null;

@@ -15,6 +15,10 @@ export class ParentLinkToken {
   @Column({ type: 'varchar', length: 20 })
   purpose: 'consent' | 'manage';
 
+  /** Blind index of the parent address the link was emailed to (one automatic request per address). */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  sentToIndex: string | null;
+
   @Column({ type: 'timestamptz' })
   expiresAt: Date;
 
