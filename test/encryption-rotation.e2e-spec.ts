@@ -31,7 +31,8 @@ describe('encryption key rotation', () => {
   const kids = Array.from({ length: 5 }, (_, i) =>
     studentItem({
       name: `Rotated Child ${i}`,
-      birthYear: year - 9,
+      // 14: old enough that the name is stored without a parent's consent (COPPA).
+      birthYear: year - 14,
       parentEmail: parentOf(i),
     }),
   );

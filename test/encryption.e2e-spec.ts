@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { FieldCipher } from '../src/security/field-cipher';
 import { Student } from '../src/tutoring/entities/student.entity';
+import { WITHHELD_STUDENT_NAME } from '../src/tutoring/personal-data';
 import { StudentsService } from '../src/tutoring/students.service';
 import { completedSession, feedbackItem, studentItem, tutorItem } from './helpers/fixtures';
 import { startTestApp, TEST_API_KEY, TestApp } from './helpers/test-app';
@@ -76,6 +77,13 @@ describe('personal data encrypted at rest', () => {
     expect((await post('tutors', { items: [tutor] }).expect(200)).body.summary.created).toBe(1);
     const res = await post('students', { items: [teen, child] }).expect(200);
     expect(res.body.summary).toEqual({ created: 2, updated: 0, unchanged: 0, rejected: 0 });
+    // COPPA: the child's name is stored only after a parent's verified consent
+    // (the emailed link; here straight in the database), with the next ingestion.
+    await t.dataSource.query(
+      `UPDATE students SET parent_consent_status = 'granted', parent_consent_at = now() WHERE external_id = $1`,
+      [child.externalId],
+    );
+    expect((await post('students', { items: [child] }).expect(200)).body.summary.updated).toBe(1);
     await post('sessions', { items: [session] }).expect(200);
     expect((await post('feedback', { items: [feedback] }).expect(200)).body.summary.created).toBe(
       1,
@@ -192,10 +200,11 @@ describe('personal data encrypted at rest', () => {
     });
     await post('students', { items: [sibling] }).expect(200);
     const found = await students.findByParentEmail('  PARENT.Brightwater@example.INVALID ');
+    // Nell's parent has not consented yet: her name is not stored.
     expect(found.map((s) => [s.externalId, s.name, s.parentEmail]).sort()).toEqual(
       [
         [child.externalId, 'Milo Brightwater', 'parent.brightwater@example.invalid'],
-        [sibling.externalId, 'Nell Brightwater', 'parent.brightwater@example.invalid'],
+        [sibling.externalId, WITHHELD_STUDENT_NAME, 'parent.brightwater@example.invalid'],
       ].sort(),
     );
     expect(found.every((s) => s instanceof Student)).toBe(true);
@@ -234,8 +243,8 @@ describe('personal data encrypted at rest', () => {
         email: null,
         subjectsInterested: [],
         parentEmail: 'orla.parent@example.invalid',
-        parentConsentStatus: 'pending',
-        parentConsentAt: null,
+        parentConsentStatus: 'granted',
+        parentConsentAt: new Date(),
       }),
     );
     const row = await studentRow('orm-1');

@@ -1,4 +1,6 @@
 import request from 'supertest';
+import { FieldCipher } from '../src/security/field-cipher';
+import { WITHHELD_STUDENT_NAME } from '../src/tutoring/personal-data';
 import {
   completedSession,
   daysFromNow,
@@ -222,21 +224,32 @@ describe('ingestion API', () => {
           studentItem({ birthYear: year - 10, parentEmail: 'parent@example.invalid' }),
           studentItem({ birthYear: year - 16, email: 'teen@example.invalid' }),
           studentItem({ birthYear: year + 1 }),
+          // No parent email yet: kept with the minimal set, awaiting a parent contact.
+          studentItem({ birthYear: year - 9 }),
         ],
       }).expect(200);
       const fields = res.body.results[0].errors.map((e: { field: string }) => e.field).sort();
-      expect(fields).toEqual(['email', 'parentEmail']);
+      expect(fields).toEqual(['email']);
       expect(res.body.results[1].status).toBe('created');
       expect(res.body.results[2].status).toBe('created');
       expect(res.body.results[3].errors[0].field).toBe('birthYear');
+      expect(res.body.results[4].status).toBe('created');
       const rows = await t.dataSource.query(
-        'SELECT external_id, parent_consent_status FROM students WHERE id = ANY($1::uuid[]) ORDER BY birth_year',
-        [[res.body.results[1].id, res.body.results[2].id]],
+        'SELECT external_id, parent_consent_status, parent_email FROM students WHERE id = ANY($1::uuid[]) ORDER BY birth_year, external_id',
+        [[res.body.results[1].id, res.body.results[2].id, res.body.results[4].id]],
       );
       expect(rows.map((r: { parent_consent_status: string }) => r.parent_consent_status)).toEqual([
         'not_required',
         'pending',
+        'pending',
       ]);
+      // COPPA: a child's name is not stored before a parent has verified consent.
+      const names = await t.dataSource.query(
+        'SELECT name FROM students WHERE id = ANY($1::uuid[])',
+        [[res.body.results[1].id, res.body.results[4].id]],
+      );
+      for (const { name } of names)
+        expect(t.app.get(FieldCipher).decrypt(name)).toBe(WITHHELD_STUDENT_NAME);
     });
   });
 

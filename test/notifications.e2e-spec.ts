@@ -265,7 +265,10 @@ describe('notifications', () => {
       );
       expect(row.recipient_kind).toBe('parent');
       await waitFor('sent', async () => (await message(String(row.id))).status === 'sent');
-      const [mail] = smtp.to('parent@example.invalid');
+      // (The parent also gets the COPPA consent request, sent on ingestion.)
+      const [mail] = smtp
+        .to('parent@example.invalid')
+        .filter((m) => /Feedback Request/.test(m.subject ?? ''));
       expect(mail.subject).toMatch(/Feedback Request for .*'s Session/);
       expect(mail.text).toContain('under 13');
     });
@@ -284,7 +287,9 @@ describe('notifications', () => {
         [sessionId],
       );
       expect(rows).toHaveLength(0);
-      expect(smtp.to('erased@example.invalid')).toHaveLength(0);
+      expect(
+        smtp.to('erased@example.invalid').filter((m) => !/confirm consent/.test(m.subject ?? '')),
+      ).toHaveLength(0);
     });
 
     it('invites feedback when a completed session is recorded', async () => {

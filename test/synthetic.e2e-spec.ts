@@ -1,5 +1,6 @@
 import { AppConfig } from '../src/config/app-config';
 import { FieldCipher } from '../src/security/field-cipher';
+import { WITHHELD_STUDENT_NAME } from '../src/tutoring/personal-data';
 import { StudentsService } from '../src/tutoring/students.service';
 import { loadDemoDataIfEmpty } from '../src/tutoring/synthetic/demo-data';
 import {
@@ -196,7 +197,13 @@ describe('synthetic data generator (database)', () => {
       .findByParentEmail(expected.students.find((s) => s.parentEmail)!.parentEmail!);
     expect(students.length).toBeGreaterThan(0);
     const byId = new Map(expected.students.map((s) => [s.externalId, s]));
-    for (const s of students) expect(s.name).toBe(byId.get(s.externalId)!.name);
+    // COPPA: a child whose parent has not consented is stored without a name.
+    for (const s of students) {
+      const generated = byId.get(s.externalId)!;
+      expect(s.name).toBe(
+        generated.parentConsentStatus === 'pending' ? WITHHELD_STUDENT_NAME : generated.name,
+      );
+    }
     const comments: { free_text: string; free_text_hash: string }[] = await t.dataSource.query(
       'SELECT free_text, free_text_hash FROM student_feedback WHERE free_text IS NOT NULL',
     );

@@ -15,8 +15,9 @@ import { tutoringPersonalData } from '../tutoring/tutoring-personal-data';
 
 export const REPLAY_USAGE = `Usage: node dist/src/cli/erasure-replay.js --database-url URL [--ledger FILE]
 
-Re-applies every GDPR erasure in the erasure ledger to a database restored
-from a backup, so that nobody erased after the backup was taken comes back.
+Re-applies every erasure in the erasure ledger (GDPR erasures and parents'
+COPPA deletion requests) to a database restored from a backup, so that nobody
+erased after the backup was taken comes back.
 Run it after every restore, before the app uses the database (scripts/restore.sh
 does). Safe to run again: erased records stay erased, nothing else changes.
 
@@ -69,8 +70,9 @@ function readLedger(file: string): LedgerLine[] {
     .filter((l) => l.trim())
     .map((l, i) => {
       const line = JSON.parse(l) as LedgerLine;
-      if (!UUID.test(line.subjectUserId ?? ''))
-        throw new Error(`${file}:${i + 1}: not a ledger entry (no subjectUserId)`);
+      // A child erased at a parent's request has a studentId and no subjectUserId.
+      if (!UUID.test(line.subjectUserId ?? '') && !UUID.test(line.studentId ?? ''))
+        throw new Error(`${file}:${i + 1}: not a ledger entry (no subjectUserId or studentId)`);
       return line;
     });
 }
@@ -128,15 +130,18 @@ export async function runErasureReplay(
     }
     const inTable: {
       request_id: string | null;
-      subject_user_id: string;
+      subject_user_id: string | null;
       tutor_id: string | null;
       student_id: string | null;
       erased_at: Date;
     }[] = await dataSource.query(
       'SELECT request_id, subject_user_id, tutor_id, student_id, erased_at FROM erasure_ledger ORDER BY seq',
     );
-    const key = (u: string, at: string) => `${u}|${new Date(at).toISOString()}`;
-    const known = new Set(inTable.map((r) => key(r.subject_user_id, r.erased_at.toISOString())));
+    const key = (u: string | null, s: string | null, at: string) =>
+      `${u ?? ''}|${s ?? ''}|${new Date(at).toISOString()}`;
+    const known = new Set(
+      inTable.map((r) => key(r.subject_user_id, r.student_id, r.erased_at.toISOString())),
+    );
     const entries = [
       ...inTable.map((r) => ({
         requestId: r.request_id,
@@ -147,7 +152,7 @@ export async function runErasureReplay(
         missing: false,
       })),
       ...fromFile
-        .filter((l) => !known.has(key(l.subjectUserId, l.erasedAt)))
+        .filter((l) => !known.has(key(l.subjectUserId, l.studentId, l.erasedAt)))
         .map((l) => ({ ...l, missing: true })),
     ];
     let restoredRows = 0;

@@ -5,6 +5,7 @@ import { TutoringModule } from '../tutoring/tutoring.module';
 import { WorkersModule } from '../workers/workers.module';
 import { ComplianceRequestsController } from './compliance-requests.controller';
 import { CoppaController } from './coppa.controller';
+import { CoppaProcessor } from './coppa.processor';
 import { CoppaService } from './coppa.service';
 import { DisclosuresController } from './disclosures.controller';
 import { ErasureLedger } from './erasure-ledger.service';
@@ -36,6 +37,7 @@ import { RetentionService } from './retention.service';
     GdprService,
     ErasureLedger,
     CoppaService,
+    CoppaProcessor,
     RetentionService,
     RetentionProcessor,
   ],

@@ -1,5 +1,6 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsIn, IsOptional } from 'class-validator';
 import type { Request, Response } from 'express';
 import { Page, Public, RequirePermission } from '../auth/access.decorators';
 import type { AppRequest } from '../auth/principal';
@@ -7,9 +8,19 @@ import { auditContextOf } from '../audit/audit-request';
 import { DetailedHttpError } from '../common/error-body';
 import type { Student } from '../tutoring/entities/student.entity';
 import { Pages } from '../web/pages.service';
-import { CoppaService } from './coppa.service';
+import { ChildAwaitingConsent, CoppaService } from './coppa.service';
+import { ERASED_NAMES } from './erasure';
 
 const uuid = new ParseUUIDPipe({ version: undefined, errorHttpStatusCode: 400 });
+
+const CHILD_STATES = ['awaiting_parent_contact', 'awaiting_consent'] as const;
+
+export class ChildrenQuery {
+  @ApiPropertyOptional({ enum: CHILD_STATES })
+  @IsOptional()
+  @IsIn(CHILD_STATES, { message: `state must be one of ${CHILD_STATES.join(', ')}` })
+  state?: ChildAwaitingConsent['state'];
+}
 
 /**
  * COPPA: the staff trigger for a consent email, and the parents' pages behind
@@ -31,6 +42,38 @@ export class CoppaController {
   async request(@Param('id', uuid) id: string, @Req() req: AppRequest) {
     await this.coppa.requestConsent(id, auditContextOf(req).actor);
     return { studentId: id, consentRequested: true };
+  }
+
+  @Get('api/v1/compliance/coppa/children')
+  @RequirePermission('compliance.manage')
+  @ApiOperation({
+    summary:
+      'Under-13 students without verified consent: awaiting_parent_contact (no parent email yet) or awaiting_consent',
+  })
+  async children(@Query() query: ChildrenQuery) {
+    return { items: await this.coppa.childrenAwaitingConsent(query.state) };
+  }
+
+  @Get('compliance/coppa')
+  @RequirePermission('compliance.manage')
+  @Page()
+  async childrenPage(@Req() req: AppRequest, @Res() res: Response): Promise<void> {
+    const children = await this.coppa.childrenAwaitingConsent();
+    const rows = children.map((c) => ({
+      ...c,
+      stateLabel:
+        c.state === 'awaiting_parent_contact' ? 'Awaiting a parent contact' : 'Awaiting consent',
+    }));
+    this.pages.send(
+      req,
+      res,
+      'compliance/coppa',
+      {
+        contact: rows.filter((r) => r.state === 'awaiting_parent_contact'),
+        consent: rows.filter((r) => r.state === 'awaiting_consent'),
+      },
+      { title: 'Parental consent (COPPA)' },
+    );
   }
 
   @Get('parents/:token')
@@ -69,7 +112,8 @@ export class CoppaController {
       {
         token,
         student: {
-          name: student.name,
+          // Until the first ingestion after consent brings it, no name is stored.
+          name: ERASED_NAMES.has(student.name) ? 'Not received yet' : student.name,
           gradeLevel: student.gradeLevel ?? '',
           birth: `${student.birthYear}-${String(student.birthMonth).padStart(2, '0')}`,
           subjects: student.subjectsInterested.join(', '),

@@ -15,7 +15,8 @@ import { TutoringSession } from '../tutoring/entities/tutoring-session.entity';
 import { ageOn } from '../tutoring/student-age';
 import { COPPA_AGE } from '../tutoring/tutoring.constants';
 import { DisclosureLog } from './disclosure-log.service';
-import { eraseSubject } from './erasure';
+import { ErasureLedger, LedgerLine } from './erasure-ledger.service';
+import { ERASED_NAMES, eraseSubject } from './erasure';
 import { ParentalConsent } from './entities/parental-consent.entity';
 import { PersonalDataRegistry } from './personal-data-registry';
 
@@ -29,6 +30,55 @@ export interface ParentLink {
   studentId: string;
   purpose: 'consent' | 'manage';
 }
+
+/** What an ingestion's automatic consent request did. */
+export type AutomaticRequestOutcome =
+  'requested' | 'already-requested' | 'awaiting-parent-contact' | 'not-applicable';
+
+/** An under-13 student still waiting for verified consent, as staff see them (no personal values). */
+export interface ChildAwaitingConsent {
+  id: string;
+  externalId: string;
+  birth: string;
+  gradeLevel: string | null;
+  state: 'awaiting_parent_contact' | 'awaiting_consent';
+  consentRequestedAt: Date | null;
+  createdAt: Date;
+}
+
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+/**
+ * How emails name a child without their name (never stored before consent):
+ * grade and month of birth, e.g. "grade 4, born March 2016".
+ */
+export function childDescription(
+  student: Pick<Student, 'gradeLevel' | 'birthYear' | 'birthMonth'>,
+): string {
+  const grade = student.gradeLevel?.trim();
+  const born = `born ${MONTHS[student.birthMonth - 1]} ${student.birthYear}`;
+  if (!grade) return born;
+  return `${/^\d+$/.test(grade) ? `grade ${grade}` : grade}, ${born}`;
+}
+
+/** The child's first name once it is stored; "your child (grade …, born …)" before. */
+const childLabel = (student: Student): string =>
+  ERASED_NAMES.has(student.name)
+    ? `your child (${childDescription(student)})`
+    : student.name.split(' ')[0];
 
 /**
  * COPPA (DOMAIN.md §8.2): a child under 13 needs verifiable parental consent.
@@ -47,6 +97,7 @@ export class CoppaService {
     private readonly disclosures: DisclosureLog,
     private readonly audit: AuditService,
     private readonly cipher: FieldCipher,
+    private readonly ledger: ErasureLedger,
     private readonly clock: Clock,
   ) {}
 
@@ -76,7 +127,8 @@ export class CoppaService {
     );
     const token = randomBytes(32).toString('base64url');
     await m.query(
-      'INSERT INTO parent_link_tokens (token_hash, student_id, purpose, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)',
+      `INSERT INTO parent_link_tokens (token_hash, student_id, purpose, expires_at, created_at, sent_to_index)
+       VALUES ($1, $2, $3, $4, $5, (SELECT parent_email_index FROM students WHERE id = $2))`,
       [
         sha256(token),
         studentId,
@@ -102,7 +154,8 @@ export class CoppaService {
         template: purpose === 'consent' ? 'coppa-consent' : 'coppa-manage',
         to: { kind: 'parent', id: student.id, email: student.parentEmail! },
         context: {
-          childFirstName: student.name.split(' ')[0],
+          // Before consent the email names the child by grade and birth month only.
+          child: purpose === 'consent' ? childDescription(student) : childLabel(student),
           url: this.links.url(`/parents/${token}`),
           days: PARENT_LINK_DAYS,
         },
@@ -132,6 +185,94 @@ export class CoppaService {
         m,
       );
     });
+  }
+
+  /**
+   * After an ingestion (student.consent-needed): emails the parent of an under-13
+   * student without verified consent a consent link, once per child and
+   * parent address (a re-ingestion sends nothing; a new parent address gets
+   * a new link). Without a parent address the child waits for a parent
+   * contact, listed on the staff page.
+   */
+  async requestConsentOnIngest(studentId: string): Promise<AutomaticRequestOutcome> {
+    return this.dataSource.transaction(async (m) => {
+      const [row]: {
+        birth_year: number;
+        birth_month: number;
+        parent_consent_status: string;
+        parent_email_index: string | null;
+        external_id: string;
+      }[] = await m.query(
+        `SELECT birth_year, birth_month, parent_consent_status, parent_email_index, external_id
+           FROM students WHERE id = $1 FOR UPDATE`,
+        [studentId],
+      );
+      if (
+        !row ||
+        row.external_id.startsWith('erased-') ||
+        ageOn(row.birth_year, row.birth_month, this.clock.now()) >= COPPA_AGE ||
+        row.parent_consent_status === 'granted' ||
+        row.parent_consent_status === 'revoked'
+      )
+        return 'not-applicable';
+      if (!row.parent_email_index) return 'awaiting-parent-contact';
+      const [sent]: unknown[] = await m.query(
+        `SELECT 1 FROM parent_link_tokens WHERE student_id = $1 AND purpose = 'consent' AND sent_to_index = $2 LIMIT 1`,
+        [studentId, row.parent_email_index],
+      );
+      if (sent) return 'already-requested';
+      const student = await this.child(studentId, m);
+      const token = await this.issue(m, studentId, 'consent');
+      await this.send(m, student, 'consent', token);
+      await this.audit.record(
+        {
+          action: 'coppa.consent_requested',
+          outcome: 'success',
+          actor: SYSTEM,
+          resourceType: 'student',
+          resourceId: studentId,
+          details: { automatic: true },
+        },
+        m,
+      );
+      return 'requested';
+    });
+  }
+
+  /** Under-13 students still waiting for consent, oldest first (the staff page). */
+  async childrenAwaitingConsent(
+    state?: ChildAwaitingConsent['state'],
+    limit = 500,
+  ): Promise<ChildAwaitingConsent[]> {
+    const rows: {
+      id: string;
+      external_id: string;
+      birth_year: number;
+      birth_month: number;
+      grade_level: string | null;
+      has_parent: boolean;
+      requested_at: Date | null;
+      created_at: Date;
+    }[] = await this.dataSource.query(
+      `SELECT s.id, s.external_id, s.birth_year, s.birth_month, s.grade_level, s.created_at,
+              s.parent_email IS NOT NULL AS has_parent,
+              (SELECT max(t.created_at) FROM parent_link_tokens t
+                WHERE t.student_id = s.id AND t.purpose = 'consent') AS requested_at
+         FROM students s
+        WHERE s.parent_consent_status = 'pending' AND s.external_id NOT LIKE 'erased-%'
+          AND ($1::text IS NULL OR (s.parent_email IS NULL) = ($1 = 'awaiting_parent_contact'))
+        ORDER BY s.created_at, s.id LIMIT $2`,
+      [state ?? null, limit],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      externalId: r.external_id,
+      birth: `${r.birth_year}-${String(r.birth_month).padStart(2, '0')}`,
+      gradeLevel: r.grade_level,
+      state: r.has_parent ? 'awaiting_consent' : 'awaiting_parent_contact',
+      consentRequestedAt: r.requested_at,
+      createdAt: r.created_at,
+    }));
   }
 
   /** What a valid, unused link is for; null for an unknown, used or expired one. */
@@ -251,6 +392,7 @@ export class CoppaService {
    * `deleteAll`, erase the child's data everywhere (every handler plus the free-text scrub).
    */
   async revoke(token: string, deleteAll: boolean): Promise<void> {
+    let line: LedgerLine | null = null;
     await this.dataSource.transaction(async (m) => {
       const studentId = await this.consume(m, token, 'manage');
       await this.child(studentId, m);
@@ -265,6 +407,15 @@ export class CoppaService {
       const counts = hold
         ? {}
         : await eraseSubject(m, this.cipher, handlers, { userId: null, tutorId: null, studentId });
+      // A deletion is an erasure: in the ledger, so a restore from backup replays it.
+      if (deleteAll && !hold)
+        line = await this.ledger.insert(m, {
+          requestId: null,
+          subjectUserId: null,
+          tutorId: null,
+          studentId,
+          erasedAt: now,
+        });
       await m.query(
         `UPDATE students SET parent_consent_status = 'revoked', parent_consent_at = NULL, updated_at = now() WHERE id = $1`,
         [studentId],
@@ -284,10 +435,15 @@ export class CoppaService {
           actor: PARENT,
           resourceType: 'student',
           resourceId: studentId,
-          details: { tables: counts, legalHold: !!hold },
+          details: {
+            tables: counts,
+            legalHold: !!hold,
+            ...(line ? { ledgerSeq: (line as LedgerLine).seq } : {}),
+          },
         },
         m,
       );
     });
+    if (line) this.ledger.append(line);
   }
 }

@@ -7,7 +7,8 @@ import { AppConfig } from '../config/app-config';
 export interface LedgerLine {
   seq: string;
   requestId: string | null;
-  subjectUserId: string;
+  /** Null for a child erased at a parent's request (children have no account). */
+  subjectUserId: string | null;
   tutorId: string | null;
   studentId: string | null;
   erasedAt: string;

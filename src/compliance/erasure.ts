@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { FieldCipher } from '../security/field-cipher';
+import { WITHHELD_STUDENT_NAME } from '../tutoring/personal-data';
 import type { DataSubject, PersonalDataHandler } from './personal-data-registry';
 
 /** What identifies a person in free text: names, emails, upstream ids (decrypted). */
@@ -19,8 +20,17 @@ const SCRUB_EXCLUDED = new Set([
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** The names erasure leaves behind; never treated as a person's identifiers (replays are idempotent). */
-export const ERASED_NAMES = new Set(['Erased tutor', 'Erased student', 'Erased user']);
+/**
+ * The names erasure leaves behind, and the placeholder of a child whose name is
+ * withheld until parental consent; never treated as a person's identifiers
+ * (replays are idempotent, and "Student" is nobody's name).
+ */
+export const ERASED_NAMES = new Set([
+  'Erased tutor',
+  'Erased student',
+  'Erased user',
+  WITHHELD_STUDENT_NAME,
+]);
 
 /** Reads the subject's identifying values before anything is erased. */
 export async function identifiersOf(

@@ -9,6 +9,8 @@ import { decodeCursor, Page, PageQuery, toPage } from '../common/pagination';
 import { AppConfig } from '../config/app-config';
 import { FieldCipher } from '../security/field-cipher';
 import { Student } from '../tutoring/entities/student.entity';
+import { ageOn } from '../tutoring/student-age';
+import { COPPA_AGE } from '../tutoring/tutoring.constants';
 import { QueueRegistry } from '../workers/queue-registry';
 import { CHURN_MODEL_EXPLANATION } from './churn-explanation';
 import { CONSENT_PURPOSES, ConsentPurpose } from './entities/privacy-consent.entity';
@@ -374,6 +376,13 @@ export class GdprService implements OnModuleInit {
         if (spec.table === 'students') {
           const student = await m.getRepository(Student).findOneBy({ id });
           if (!student) continue;
+          // COPPA: a child's name is not stored before a parent has verified consent.
+          if (
+            spec.column === 'name' &&
+            ageOn(student.birthYear, student.birthMonth, this.clock.now()) < COPPA_AGE &&
+            student.parentConsentStatus !== 'granted'
+          )
+            continue;
           if (spec.column === 'name') student.name = value.trim();
           else student.gradeLevel = value.trim();
           await m.getRepository(Student).save(student);

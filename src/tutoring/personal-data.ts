@@ -17,6 +17,13 @@ import { contentHash, emailBlindIndex, emailBlindIndexNullable } from '../securi
  * the entities' listeners) computes them with the functions below.
  */
 
+/**
+ * What `students.name` holds for a child under 13 until a parent has verified
+ * consent (COPPA, DOMAIN.md §8.2): the real name is not stored before then;
+ * the first ingestion after consent brings it.
+ */
+export const WITHHELD_STUDENT_NAME = 'Student (name withheld)';
+
 const STUDENT_NAME = 'students.name';
 const FEEDBACK_TEXT = 'student_feedback.free_text';
 

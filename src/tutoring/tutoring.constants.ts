@@ -72,6 +72,8 @@ export type ParentConsentStatus = (typeof PARENT_CONSENT_STATUSES)[number];
 
 /** COPPA threshold: consent is needed below this age. */
 export const COPPA_AGE = 13;
+/** Outbox event: an under-13 student without verified consent was stored or changed. */
+export const STUDENT_CONSENT_NEEDED = 'student.consent-needed';
 /** How far ahead a session may be scheduled (DOMAIN.md §7.5). */
 export const MAX_SCHEDULE_AHEAD_DAYS = 30;
 export const MAX_BATCH_ITEMS = 5000;

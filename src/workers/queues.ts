@@ -107,6 +107,10 @@ export const JOBS = {
     /** Monday digest for operations managers. */
     weeklyDigest: job(QUEUES.notifications, 'weekly-digest', { attempts: 3 }),
   },
+  compliance: {
+    /** student.consent-needed: email the parent of an under-13 student a consent link, once (COPPA). */
+    coppaConsentRequest: job(QUEUES.notifications, 'coppa-consent-request'),
+  },
   maintenance: {
     /** Synthetic sessions, feedback and events up to now (SIMULATION_ENABLED only). */
     generateSyntheticData: job(QUEUES.maintenance, 'generate-synthetic-data', { attempts: 2 }),

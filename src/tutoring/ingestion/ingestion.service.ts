@@ -12,9 +12,14 @@ import {
   TutorEventItem,
   TutorItem,
 } from '../dto/ingest-items.dto';
-import { COPPA_AGE, MAX_SCHEDULE_AHEAD_DAYS, SessionStatus } from '../tutoring.constants';
+import {
+  COPPA_AGE,
+  MAX_SCHEDULE_AHEAD_DAYS,
+  SessionStatus,
+  STUDENT_CONSENT_NEEDED,
+} from '../tutoring.constants';
 import { ageOn } from '../student-age';
-import { sealFeedbackText, sealStudent } from '../personal-data';
+import { sealFeedbackText, sealStudent, WITHHELD_STUDENT_NAME } from '../personal-data';
 import { BatchOutcome, BatchResult, mapInChunks, validateItems } from './batch';
 import { bulkUpsert, idsByExternalId, StoredOutcome, textArrayColumn } from './bulk-upsert';
 import { planSessionNumbers, renumberPairs } from './session-numbering';
@@ -104,21 +109,24 @@ export class IngestionService {
       if (age < 0) return problem('birthYear', 'birth year and month must not be in the future');
       if (age < 3 || age > 100)
         return problem('birthYear', `a student aged ${age} is outside 3-100`);
-      if (age < COPPA_AGE) {
-        const errors: FieldError[] = [];
-        if (s.email)
-          errors.push({
-            field: 'email',
-            message: `a student under ${COPPA_AGE} may not have their own email; send parentEmail`,
-          });
-        if (!s.parentEmail)
-          errors.push({
-            field: 'parentEmail',
-            message: `parentEmail is required for a student under ${COPPA_AGE}`,
-          });
-        return errors;
-      }
+      // Without parentEmail a child is stored with the minimal set only and
+      // waits for a parent contact (the COPPA page lists them).
+      if (age < COPPA_AGE && s.email)
+        return problem(
+          'email',
+          `a student under ${COPPA_AGE} may not have their own email; send parentEmail`,
+        );
       return undefined;
+    });
+    const children = new Set(
+      batch.accepted
+        .filter(({ item: s }) => ageOn(s.birthYear, s.birthMonth, now) < COPPA_AGE)
+        .map(({ item: s }) => s.externalId),
+    );
+    const withheld = sealStudent(this.cipher, {
+      name: WITHHELD_STUDENT_NAME,
+      email: null,
+      parentEmail: null,
     });
     // Personal data is encrypted before the transaction opens, in chunks.
     const rows = await mapInChunks(batch.accepted, ({ item: s }) => {
@@ -142,6 +150,22 @@ export class IngestionService {
       ];
     });
     return this.dataSource.transaction(async (manager) => {
+      // COPPA: a child's name is stored only once a parent has verified consent.
+      // The children's rows are locked first, so a consent given meanwhile is
+      // seen here (and a name is never overwritten by the placeholder after it).
+      if (children.size) {
+        const consented: { external_id: string }[] = await manager.query(
+          `SELECT external_id FROM students WHERE external_id = ANY($1::varchar[])
+             AND parent_consent_status = 'granted' ORDER BY external_id FOR UPDATE`,
+          [[...children].sort()],
+        );
+        for (const { external_id } of consented) children.delete(external_id);
+        for (const row of rows) {
+          if (!children.has(row[0] as string)) continue;
+          row[1] = withheld.name;
+          row[2] = withheld.nameHash;
+        }
+      }
       const stored = await bulkUpsert(
         manager,
         'students',
@@ -174,6 +198,11 @@ export class IngestionService {
         );
       }
       await this.emit(manager, stored, 'student.recorded', (id) => ({ studentId: id }));
+      // A child without consent, new or changed: compliance asks the parent (once per address).
+      const asking = [...stored]
+        .filter(([externalId, o]) => o.status !== 'unchanged' && children.has(externalId))
+        .map(([, o]) => ({ type: STUDENT_CONSENT_NEEDED, payload: { studentId: o.id } }));
+      if (asking.length) await this.outbox.append(manager, asking);
       return batch.finish(stored);
     });
   }
@@ -286,10 +315,15 @@ export class IngestionService {
         status: SessionStatus;
         actual_start: Date | null;
         feedback_external_id: string | null;
+        birth_year: number;
+        birth_month: number;
+        parent_consent_status: string;
       }[] = await manager.query(
         `SELECT s.id, s.external_id, s.tutor_id, s.student_id, s.status, s.actual_start,
-                f.external_id AS feedback_external_id
-         FROM sessions s LEFT JOIN student_feedback f ON f.session_id = s.id
+                f.external_id AS feedback_external_id,
+                st.birth_year, st.birth_month, st.parent_consent_status
+         FROM sessions s JOIN students st ON st.id = s.student_id
+         LEFT JOIN student_feedback f ON f.session_id = s.id
          WHERE s.external_id = ANY($1::varchar[])`,
         [[...new Set(batch.accepted.map((a) => a.item.sessionExternalId))]],
       );
@@ -303,6 +337,15 @@ export class IngestionService {
           return problem(
             'sessionExternalId',
             `session ${f.sessionExternalId} did not take place (status ${session.status}); feedback needs a completed session`,
+          );
+        }
+        if (
+          ageOn(session.birth_year, session.birth_month, this.clock.now()) < COPPA_AGE &&
+          session.parent_consent_status !== 'granted'
+        ) {
+          return problem(
+            'sessionExternalId',
+            `the student of session ${f.sessionExternalId} is under ${COPPA_AGE} without verified parental consent; their feedback is not accepted`,
           );
         }
         if (session.actual_start && Date.parse(f.submittedAt) < session.actual_start.getTime()) {

@@ -4,7 +4,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import { DataSource, QueryRunner } from 'typeorm';
 import { FieldCipher } from '../../security/field-cipher';
 import { BulkColumn, textArrayColumn } from '../ingestion/bulk-upsert';
-import { sealFeedbackText, sealStudent } from '../personal-data';
+import { sealFeedbackText, sealStudent, WITHHELD_STUDENT_NAME } from '../personal-data';
 import {
   SyntheticFeedback,
   SyntheticGenerator,
@@ -184,7 +184,11 @@ const STUDENTS: Insert<SyntheticStudent> = {
     ...direct(['parent_email', 'parent_email_index', 'parent_consent_status', 'parent_consent_at']),
   ],
   row: (s, cipher) => {
-    const sealed = sealStudent(cipher, s);
+    // COPPA: a child whose parent has not consented is stored without their name.
+    const sealed = sealStudent(
+      cipher,
+      s.parentConsentStatus === 'pending' ? { ...s, name: WITHHELD_STUDENT_NAME } : s,
+    );
     return [
       s.externalId,
       sealed.name,

@@ -2,7 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
-import { MAX_BATCH_ITEMS } from '../tutoring.constants';
+import { COPPA_AGE, MAX_BATCH_ITEMS } from '../tutoring.constants';
+import { ageOn } from '../student-age';
 import { BatchResult } from '../ingestion/batch';
 import { IngestionService } from '../ingestion/ingestion.service';
 import { assertSimulationAllowed } from './synthetic-data.service';
@@ -143,8 +144,9 @@ export class SyntheticSimulationService {
     results.push(
       ...(await this.ingest(sessions.map(sessionItem), (i) => this.ingestion.ingestSessions(i))),
     );
+    const accepted = await this.withoutUnconsentedChildren(feedback, sessions, until);
     results.push(
-      ...(await this.ingest(feedback.map(feedbackItem), (i) => this.ingestion.ingestFeedback(i))),
+      ...(await this.ingest(accepted.map(feedbackItem), (i) => this.ingestion.ingestFeedback(i))),
     );
     results.push(
       ...(await this.ingest(events.map(eventItem), (i) => this.ingestion.ingestTutorEvents(i))),
@@ -156,7 +158,7 @@ export class SyntheticSimulationService {
       tutorsCreated,
       students: students.size,
       sessions: sessions.length,
-      feedback: feedback.length,
+      feedback: accepted.length,
       tutorEvents: events.length,
       stored: results.reduce((n, r) => n + r.summary.created + r.summary.updated, 0),
       rejected: results.reduce((n, r) => n + r.summary.rejected, 0),
@@ -168,6 +170,41 @@ export class SyntheticSimulationService {
       );
     }
     return summary;
+  }
+
+  /**
+   * COPPA: feedback from a child under 13 is accepted only once a parent has
+   * verified consent (through the emailed link, never by the simulation), so
+   * the simulated upstream does not send the others. The students are read as
+   * stored (a session may be with a student of an earlier day).
+   */
+  private async withoutUnconsentedChildren(
+    feedback: SyntheticFeedback[],
+    sessions: SyntheticSession[],
+    now: Date,
+  ): Promise<SyntheticFeedback[]> {
+    if (!feedback.length) return feedback;
+    const studentOf = new Map(sessions.map((s) => [s.externalId, s.studentExternalId]));
+    const rows: {
+      external_id: string;
+      birth_year: number;
+      birth_month: number;
+      parent_consent_status: string;
+    }[] = await this.dataSource.query(
+      `SELECT external_id, birth_year, birth_month, parent_consent_status FROM students
+        WHERE external_id = ANY($1::varchar[])`,
+      [[...new Set(feedback.map((f) => studentOf.get(f.sessionExternalId) ?? ''))]],
+    );
+    const refused = new Set(
+      rows
+        .filter(
+          (r) =>
+            ageOn(r.birth_year, r.birth_month, now) < COPPA_AGE &&
+            r.parent_consent_status !== 'granted',
+        )
+        .map((r) => r.external_id),
+    );
+    return feedback.filter((f) => !refused.has(studentOf.get(f.sessionExternalId) ?? ''));
   }
 
   /** The generator's tutors that are not stored yet (an empty database, or a smaller demo set). */
