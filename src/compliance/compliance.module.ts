@@ -4,6 +4,8 @@ import { NotificationsModule } from '../notifications/notifications.module';
 import { TutoringModule } from '../tutoring/tutoring.module';
 import { WorkersModule } from '../workers/workers.module';
 import { ComplianceRequestsController } from './compliance-requests.controller';
+import { BreachRegisterController } from './breach-register.controller';
+import { BreachRegisterService } from './breach-register.service';
 import { CoppaController } from './coppa.controller';
 import { CoppaProcessor } from './coppa.processor';
 import { CoppaService } from './coppa.service';
@@ -30,6 +32,7 @@ import { RetentionService } from './retention.service';
     PrivacyController,
     ComplianceRequestsController,
     CoppaController,
+    BreachRegisterController,
     RetentionArchiveController,
   ],
   providers: [
@@ -38,6 +41,7 @@ import { RetentionService } from './retention.service';
     ErasureLedger,
     CoppaService,
     CoppaProcessor,
+    BreachRegisterService,
     RetentionService,
     RetentionProcessor,
   ],

@@ -26,6 +26,8 @@ const NAV: { href: string; label: string; permission: Permission }[] = [
     permission: 'interventions.configure',
   },
   { href: '/compliance/requests', label: 'Privacy requests', permission: 'compliance.manage' },
+  { href: '/compliance/coppa', label: 'Parental consent', permission: 'compliance.manage' },
+  { href: '/compliance/breaches', label: 'Breaches', permission: 'compliance.manage' },
   { href: '/privacy', label: 'Privacy', permission: 'self.read' },
   { href: '/account/password', label: 'Password', permission: 'self.read' },
 ];
