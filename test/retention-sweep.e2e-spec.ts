@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { Clock } from '../src/common/clock';
 import { FieldCipher } from '../src/security/field-cipher';
+import { WITHHELD_STUDENT_NAME } from '../src/tutoring/personal-data';
 import { apiSignIn, browserSignIn, createUser } from './helpers/auth';
 import { studentItem } from './helpers/fixtures';
 import { ingest } from './helpers/ingest';
@@ -71,7 +72,8 @@ describe('retention sweep: dry-run report, acting only where enabled, nothing un
       [new Date(later.getTime() - 30 * DAY)],
     );
     expect(checks.n).toBeGreaterThanOrEqual(5);
-    expect(await nameOf(pendingChild)).toBe('Juniper Coldwell');
+    // Before consent the name was never stored (COPPA); the placeholder shows the row untouched.
+    expect(await nameOf(pendingChild)).toBe(WITHHELD_STUDENT_NAME);
   });
 
   it('acts for the enabled classes, keeps what is under legal hold, and audits it', async () => {
@@ -106,7 +108,12 @@ describe('retention sweep: dry-run report, acting only where enabled, nothing un
       )[0].n,
     ).toBe(0);
     expect(await nameOf(pendingChild)).toBe('Erased student');
-    expect(await nameOf(heldChild)).toBe('Rowan Ashgrove');
+    expect(await nameOf(heldChild)).toBe(WITHHELD_STUDENT_NAME);
+    const [held] = await t.dataSource.query(
+      'SELECT parent_email IS NOT NULL AS has_parent FROM students WHERE id = $1',
+      [heldChild],
+    );
+    expect(held.has_parent).toBe(true);
     const audit = await t.dataSource.query(
       `SELECT action, details FROM audit_log WHERE action IN ('retention.swept', 'retention.acting_changed') ORDER BY seq`,
     );
