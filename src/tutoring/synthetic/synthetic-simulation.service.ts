@@ -104,6 +104,10 @@ export class SyntheticSimulationService {
         };
         for (const s of batch.sessions) {
           if (Date.parse(s.scheduledStart) >= dayEnd || !inSpan(s.scheduledStart)) continue;
+          // Still under way at `until` (a late start, or not over yet): the next run stores it,
+          // once it has ended; sending it now would be a completed session from the future.
+          const began = Date.parse(s.actualStart ?? s.scheduledStart);
+          if (began + s.durationMinutes * 60_000 > to) continue;
           pushSession(s);
         }
         for (const f of batch.feedback) {
