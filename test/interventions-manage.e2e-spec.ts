@@ -713,6 +713,88 @@ describe('interventions: priority, policy changes, manager notes, configuration 
     });
   });
 
+  it('counts on the queue exactly what its filters list, for managers and (own and unassigned) for people ops', async () => {
+    const clock = t.app.get(Clock);
+    const real = clock.now.bind(clock);
+    const made: string[] = [];
+    const counted = await ingest(
+      t.http,
+      'tutors',
+      ['Cora Count', 'Cal Count', 'Cy Count', 'Cleo Count'].map((name) => tutorItem({ name })),
+    );
+    for (const [i, priority] of (['critical', 'high', 'medium', 'low'] as const).entries()) {
+      const { body } = await create('manager', {
+        tutorId: counted[i].id,
+        type: 'manager_coaching',
+        priority,
+        reason: 'Counter test',
+      });
+      made.push(body.id);
+    }
+    await request(t.http)
+      .post(`/api/v1/interventions/${made[0]}/assign`)
+      .set(as('manager'))
+      .send({ assigneeId: users.ops.id })
+      .expect(200);
+    await request(t.http)
+      .post(`/api/v1/interventions/${made[1]}/assign`)
+      .set(as('manager'))
+      .send({ assigneeId: users.ops2.id })
+      .expect(200);
+    const listed = async (who: string, query: string) => {
+      let n = 0;
+      let cursor: string | null = null;
+      do {
+        const page: { body: { items: unknown[]; nextCursor: string | null } } = await request(
+          t.http,
+        )
+          .get(
+            `/api/v1/interventions?status=open,assigned,in_progress,waiting&limit=100${query}` +
+              (cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''),
+          )
+          .set(as(who))
+          .expect(200);
+        n += page.body.items.length;
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      return n;
+    };
+    try {
+      // Three days on, the critical ones (2 working days) are breached and others at risk or on track.
+      const later = new Date(Date.now() + 3 * 86_400_000);
+      clock.now = () => later;
+      for (const who of ['manager', 'ops']) {
+        const { body: stats } = await request(t.http)
+          .get('/api/v1/interventions/stats')
+          .set(as(who))
+          .expect(200);
+        expect({
+          open: stats.open,
+          atRisk: stats.atRisk,
+          breached: stats.breached,
+          unassigned: stats.unassigned,
+        }).toEqual({
+          open: await listed(who, ''),
+          atRisk: await listed(who, '&slaState=at_risk'),
+          breached: await listed(who, '&slaState=breached'),
+          unassigned: await listed(who, '&assignee=unassigned'),
+        });
+        expect(stats.breached).toBeGreaterThan(0);
+      }
+      const [manager, ops] = await Promise.all(
+        ['manager', 'ops'].map(
+          async (who) =>
+            (await request(t.http).get('/api/v1/interventions/stats').set(as(who)).expect(200))
+              .body,
+        ),
+      );
+      // people ops do not see what is assigned to someone else (made[1] went to ops2)
+      expect(ops.open).toBeLessThan(manager.open);
+    } finally {
+      clock.now = real;
+    }
+  });
+
   it('sends the weekly digest to each operations manager once per week', async () => {
     const workflows = t.app.get(NotificationWorkflows);
     const before = smtp.messages.length;

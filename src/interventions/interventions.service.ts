@@ -935,20 +935,24 @@ export class InterventionsService {
     const now = this.clock.now();
     const scope = actor.canAssign
       ? ''
-      : 'AND (i.assignee_user_id = $5 OR i.assignee_user_id IS NULL)';
+      : 'AND (i.assignee_user_id = $4 OR i.assignee_user_id IS NULL)';
+    // Open ones from the partial index idx_interventions_open_counters (index-only), the
+    // week's completions from idx_interventions_resolved: two small reads, not a scan.
+    const open = `i.status IN (${OPEN_STATUSES.map((s) => `'${s}'`).join(', ')})`;
     const [row]: Record<string, number>[] = await this.dataSource.query(
       `SELECT
-         count(*) FILTER (WHERE i.status = ANY($1))::int AS open,
-         count(*) FILTER (WHERE i.status = ANY($1) AND NOT i.sla_paused AND i.sla_at_risk_at <= $2 AND i.sla_sort_at > $2)::int AS at_risk,
-         count(*) FILTER (WHERE i.status = ANY($1) AND NOT i.sla_paused AND i.sla_sort_at <= $2)::int AS breached,
-         count(*) FILTER (WHERE i.status = ANY($1) AND i.sla_sort_at < $3)::int AS due_today,
-         count(*) FILTER (WHERE i.status = ANY($1) AND i.sla_sort_at < $2::timestamptz + interval '7 days')::int AS due_this_week,
-         count(*) FILTER (WHERE i.status = 'completed' AND i.resolved_at >= $4)::int AS completed_this_week,
-         count(*) FILTER (WHERE i.status = ANY($1) AND i.assignee_user_id IS NULL)::int AS unassigned
-       FROM interventions i WHERE (i.status = ANY($1) OR i.resolved_at >= $4) ${scope}`,
+         count(*)::int AS open,
+         count(*) FILTER (WHERE NOT i.sla_paused AND i.sla_at_risk_at <= $1 AND i.sla_sort_at > $1)::int AS at_risk,
+         count(*) FILTER (WHERE NOT i.sla_paused AND i.sla_sort_at <= $1)::int AS breached,
+         count(*) FILTER (WHERE i.sla_sort_at < $2)::int AS due_today,
+         count(*) FILTER (WHERE i.sla_sort_at < $1::timestamptz + interval '7 days')::int AS due_this_week,
+         count(*) FILTER (WHERE i.assignee_user_id IS NULL)::int AS unassigned,
+         (SELECT count(*) FROM interventions i
+           WHERE i.resolved_at >= $3 AND i.status = 'completed' ${scope})::int AS completed_this_week
+       FROM interventions i WHERE ${open} ${scope}`,
       actor.canAssign
-        ? [OPEN_STATUSES, now, calendarDayEnd, weekStart]
-        : [OPEN_STATUSES, now, calendarDayEnd, weekStart, actor.userId],
+        ? [now, calendarDayEnd, weekStart]
+        : [now, calendarDayEnd, weekStart, actor.userId],
     );
     return {
       open: row.open,

@@ -37,6 +37,14 @@ import type {
   where: 'next_sla_check_at IS NOT NULL',
 })
 @Index('idx_interventions_resolved', ['resolvedAt'])
+/** The queue's counters read open interventions from this index alone (index-only scan). */
+@Index(
+  'idx_interventions_open_counters',
+  ['slaSortAt', 'slaAtRiskAt', 'slaPaused', 'assigneeUserId'],
+  {
+    where: `status IN ('open', 'assigned', 'in_progress', 'waiting')`,
+  },
+)
 export class Intervention {
   @PrimaryGeneratedColumn('uuid')
   id: string;
