@@ -1,6 +1,7 @@
 import { Module, OnApplicationBootstrap, Logger } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
+import { createSecretKey } from 'node:crypto';
 import { ThrottlerModule } from '@nestjs/throttler';
 import Redis from 'ioredis';
 import { REDIS } from '../common/redis.module';
@@ -32,7 +33,9 @@ import { UsersService } from './users.service';
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        secret: config.JWT_SECRET,
+        // A KeyObject, not the string: jsonwebtoken otherwise tries (and fails) to parse the
+        // string as a public key on every sign and verify, which cost 2% of the CPU under load.
+        secret: createSecretKey(Buffer.from(config.JWT_SECRET)) as unknown as string,
         signOptions: { algorithm: 'HS256' },
         verifyOptions: { algorithms: ['HS256'] },
       }),
