@@ -50,6 +50,17 @@ export class FirstSessionService {
     hours = 24,
   ): Promise<{ scored: number; alerts: number }> {
     const now = this.clock.now();
+    if (sessionIds) {
+      // Most recorded sessions are not upcoming first sessions: a primary-key look-up rules
+      // them out before the feature statement reads the tutor's whole history.
+      const upcomingIds: { id: string }[] = await this.dataSource.query(
+        `SELECT id FROM sessions WHERE id = ANY($1::uuid[]) AND session_number = 1
+           AND scheduled_start > $2`,
+        [sessionIds, now],
+      );
+      if (!upcomingIds.length) return { scored: 0, alerts: 0 };
+      sessionIds = upcomingIds.map((r) => r.id);
+    }
     const from = sessionIds ? new Date(now.getTime() - 365 * 24 * HOUR) : now;
     const to = new Date(now.getTime() + (sessionIds ? 366 * 24 : hours) * HOUR);
     const rows = await this.dataSource.query(FIRST_SESSION_SQL, [
