@@ -1,6 +1,12 @@
 import { FieldCipher } from '../src/security/field-cipher';
 import { ChurnScoringService } from '../src/prediction/churn-scoring.service';
-import { FEATURES_SQL, toFeatureRows } from '../src/prediction/churn-features';
+import {
+  FEATURES_SQL,
+  FeatureRow,
+  SCORING_FEATURES_SQL,
+  featureParams,
+  toFeatureRows,
+} from '../src/prediction/churn-features';
 import { CHURN_LABELS_SQL, toLabels } from '../src/prediction/churn-labels';
 import { FirstSessionService } from '../src/prediction/first-session.service';
 import { ModelRegistryService } from '../src/prediction/model-registry.service';
@@ -18,6 +24,24 @@ const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
  * promotion rule and model-based scores, on 300 synthetic tutors over 90 days (ROLE=web:
  * nothing else runs while the tables are inspected).
  */
+/** Same tutors, same features (sums in another order may differ in the last bits of a double). */
+function expectSameFeatures(actual: FeatureRow[], expected: FeatureRow[]) {
+  expect(actual.map((r) => r.tutor_id).sort()).toEqual(expected.map((r) => r.tutor_id).sort());
+  const byTutor = new Map(expected.map((r) => [r.tutor_id, r.values]));
+  for (const row of actual) {
+    const want = byTutor.get(row.tutor_id)!;
+    for (const [name, value] of Object.entries(row.values)) {
+      const w = want[name];
+      if (value === null || w === null) expect([name, value]).toEqual([name, w]);
+      else
+        expect([name, Math.abs(value - w) <= 1e-9 * Math.max(1, Math.abs(w))]).toEqual([
+          name,
+          true,
+        ]);
+    }
+  }
+}
+
 describe('churn prediction on synthetic data', () => {
   let t: TestApp;
   const todayMs = Math.floor(Date.now() / DAY) * DAY;
@@ -73,7 +97,9 @@ describe('churn prediction on synthetic data', () => {
       `SELECT id FROM tutors WHERE status = 'active' ORDER BY external_id LIMIT 1`,
     );
     const asOf = dateOf(todayMs - 20 * DAY);
-    const before = toFeatureRows(await t.dataSource.query(FEATURES_SQL, [[asOf], [id]]));
+    const before = toFeatureRows(
+      await t.dataSource.query(FEATURES_SQL, featureParams([asOf], [id])),
+    );
     await t.dataSource.query(
       `INSERT INTO sessions (external_id, tutor_id, student_id, session_number, scheduled_start,
          duration_minutes, subject, status, engagement_score, late_start_minutes, tutor_initiated_reschedule)
@@ -82,10 +108,31 @@ describe('churn prediction on synthetic data', () => {
        FROM sessions WHERE tutor_id = $1 LIMIT 1`,
       [id, asOf],
     );
-    const after = toFeatureRows(await t.dataSource.query(FEATURES_SQL, [[asOf], [id]]));
+    const after = toFeatureRows(
+      await t.dataSource.query(FEATURES_SQL, featureParams([asOf], [id])),
+    );
+    const afterScoring = toFeatureRows(
+      await t.dataSource.query(SCORING_FEATURES_SQL, featureParams([asOf], [id])),
+    );
     await t.dataSource.query(`DELETE FROM sessions WHERE external_id = 'leak-probe'`);
     expect(after).toEqual(before);
+    expectSameFeatures(afterScoring, before);
     expect(before[0].values.sessions_30d).toBeGreaterThan(0);
+  });
+
+  it('scores from the same features it trains on: the one-date statement equals the per-day one for every tutor', async () => {
+    const asOf = dateOf(todayMs - 10 * DAY);
+    const perDay = toFeatureRows(
+      await t.dataSource.query(FEATURES_SQL, featureParams([asOf], null)),
+    );
+    const forScoring = toFeatureRows(
+      await t.dataSource.query(SCORING_FEATURES_SQL, featureParams([asOf], null)),
+    );
+    expect(perDay.length).toBeGreaterThan(10);
+    expectSameFeatures(forScoring, perDay);
+    // The windows differ, so the grain is really exercised (not four copies of one number).
+    const someone = forScoring.find((r) => (r.values.sessions_90d ?? 0) > 0)!;
+    expect(someone.values.sessions_90d).toBeGreaterThan(someone.values.sessions_7d ?? 0);
   });
 
   it('gives every tutor the PRD weighted score before any model is trained, with its own top factors', async () => {

@@ -149,55 +149,76 @@ function windowColumns(w: number): string {
 }
 
 /**
- * One statement: `$1` the as-of dates (date[]), `$2` the tutor ids (uuid[]) or null for every
- * tutor. Tutors onboarded on or after an as-of date, and tutors who objected to profiling,
- * get no row. Daily aggregates first (one pass over each table), then the windows.
+ * The grain of the first aggregation. `day`: one row per tutor and day, for any number of as-of
+ * dates (training). `window`: one as-of date only (`$4`, scoring now); one row per tutor and
+ * window band (the last 7 days, 7–14, 14–30, 30–90), each dated on a day inside its band, so
+ * the window filters below give the same sums from about 4 rows per tutor instead of 90.
  */
-export const FEATURES_SQL = `
+export type FeatureGrain = 'day' | 'window';
+
+function grainOf(ts: string, grain: FeatureGrain): string {
+  if (grain === 'day') return `${ts}::date`;
+  return `CASE WHEN ${ts} >= $4::date - 7 THEN $4::date - 1 WHEN ${ts} >= $4::date - 14 THEN $4::date - 8
+    WHEN ${ts} >= $4::date - 30 THEN $4::date - 15 ELSE $4::date - 31 END`;
+}
+
+/**
+ * One statement: `$1` the as-of dates (date[]), `$2` the tutor ids (uuid[]) or null for every
+ * tutor, `$3`/`$4` the range read (featureParams; given as values, not derived in SQL, so the
+ * planner sees them and scans or looks up accordingly). Tutors onboarded on or after an as-of
+ * date, and tutors who objected to profiling, get no row. Per-table aggregates at the grain
+ * first (one pass over each table), then the windows.
+ */
+export function featuresSql(grain: FeatureGrain): string {
+  return `
 WITH asof AS (SELECT DISTINCT unnest($1::date[]) AS as_of),
-bounds AS (SELECT min(as_of) - 90 AS lo, max(as_of) AS hi FROM asof),
 t AS (
   SELECT id, onboarding_date, baseline_sessions_per_week FROM tutors
   WHERE ($2::uuid[] IS NULL OR id = ANY($2::uuid[])) AND NOT profiling_objection
 ),
 sd AS (
-  SELECT s.tutor_id, s.scheduled_start::date AS day,
+  SELECT s.tutor_id, ${grainOf('s.scheduled_start', grain)} AS day,
     count(*) AS n,
     count(*) FILTER (WHERE s.status = 'completed') AS done,
     count(*) FILTER (WHERE s.status = 'no_show') AS no_show,
     count(*) FILTER (WHERE s.tutor_initiated_reschedule) AS resched,
-    sum(s.engagement_score) AS eng_sum,
-    sum(s.engagement_score * s.engagement_score) AS eng_sq,
+    sum(s.engagement_score::float8) AS eng_sum,
+    sum(s.engagement_score::float8 * s.engagement_score) AS eng_sq,
     count(s.engagement_score) AS eng_n,
     count(*) FILTER (WHERE s.learning_objectives_met) AS obj_met,
     count(s.learning_objectives_met) AS obj_n,
     sum(s.late_start_minutes) FILTER (WHERE s.status = 'completed') AS late_sum,
     count(*) FILTER (WHERE s.session_number = 1 AND s.status <> 'scheduled') AS first_n,
     count(*) FILTER (WHERE s.session_number = 1 AND s.status = 'completed' AND s.late_start_minutes >= 10)
-      AS first_late
-  FROM sessions s, bounds b
-  WHERE s.scheduled_start >= b.lo AND s.scheduled_start < b.hi
-    AND s.status <> 'scheduled' AND s.tutor_id IN (SELECT id FROM t)
+      AS first_late,
+    max(s.scheduled_start::date) FILTER (WHERE s.status = 'completed') AS last_done_day
+  FROM sessions s
+  WHERE s.scheduled_start >= $3::date AND s.scheduled_start < $4::date
+    AND s.status <> 'scheduled' AND ($2::uuid[] IS NULL OR s.tutor_id = ANY($2::uuid[]))
   GROUP BY 1, 2
 ),
 fd AS (
-  SELECT f.tutor_id, f.submitted_at::date AS day,
+  SELECT f.tutor_id, ${grainOf('f.submitted_at', grain)} AS day,
     sum(f.overall_rating) AS rating_sum, count(*) AS rating_n,
-    count(*) FILTER (WHERE s.session_number = 1) AS first_rated,
-    count(*) FILTER (WHERE s.session_number = 1 AND f.overall_rating >= 4) AS first_good,
-    count(*) FILTER (WHERE s.session_number = 1 AND f.overall_rating < 3) AS first_poor
-  FROM student_feedback f JOIN sessions s ON s.id = f.session_id, bounds b
-  WHERE f.submitted_at >= b.lo AND f.submitted_at < b.hi AND f.tutor_id IN (SELECT id FROM t)
+    count(first.id) AS first_rated,
+    count(first.id) FILTER (WHERE f.overall_rating >= 4) AS first_good,
+    count(first.id) FILTER (WHERE f.overall_rating < 3) AS first_poor
+  FROM student_feedback f
+  LEFT JOIN (SELECT id FROM sessions WHERE session_number = 1) first ON first.id = f.session_id
+  WHERE f.submitted_at >= $3::date AND f.submitted_at < $4::date
+    AND ($2::uuid[] IS NULL OR f.tutor_id = ANY($2::uuid[]))
   GROUP BY 1, 2
 ),
 ed AS (
-  SELECT e.tutor_id, e.occurred_at::date AS day,
+  SELECT e.tutor_id, ${grainOf('e.occurred_at', grain)} AS day,
     count(*) FILTER (WHERE e.event_type = 'login') AS logins,
-    sum(e.response_minutes) FILTER (WHERE e.event_type = 'message_response') AS resp_sum,
-    count(e.response_minutes) FILTER (WHERE e.event_type = 'message_response') AS resp_n
-  FROM tutor_events e, bounds b
-  WHERE e.occurred_at >= b.lo AND e.occurred_at < b.hi
-    AND e.event_type IN ('login', 'message_response') AND e.tutor_id IN (SELECT id FROM t)
+    sum(e.response_minutes::float8) FILTER (WHERE e.event_type = 'message_response') AS resp_sum,
+    count(e.response_minutes) FILTER (WHERE e.event_type = 'message_response') AS resp_n,
+    max(e.occurred_at::date) FILTER (WHERE e.event_type = 'login') AS last_login_day
+  FROM tutor_events e
+  WHERE e.occurred_at >= $3::date AND e.occurred_at < $4::date
+    AND e.event_type IN ('login', 'message_response')
+    AND ($2::uuid[] IS NULL OR e.tutor_id = ANY($2::uuid[]))
   GROUP BY 1, 2
 ),
 d AS (
@@ -207,6 +228,7 @@ d AS (
     coalesce(sd.resched, 0) AS resched, sd.eng_sum, sd.eng_sq, coalesce(sd.eng_n, 0) AS eng_n,
     coalesce(sd.obj_met, 0) AS obj_met, coalesce(sd.obj_n, 0) AS obj_n, sd.late_sum,
     coalesce(sd.first_n, 0) AS first_n, coalesce(sd.first_late, 0) AS first_late,
+    sd.last_done_day, ed.last_login_day,
     fd.rating_sum, coalesce(fd.rating_n, 0) AS rating_n,
     coalesce(fd.first_rated, 0) AS first_rated, coalesce(fd.first_good, 0) AS first_good,
     coalesce(fd.first_poor, 0) AS first_poor,
@@ -231,8 +253,8 @@ w AS (
         AS response_minutes_30d,
       coalesce(sum(d.resched) FILTER (WHERE d.day >= a.as_of - 7), 0) AS reschedules_7d,
       coalesce(sum(d.no_show) FILTER (WHERE d.day >= a.as_of - 14), 0) AS no_shows_14d,
-      max(d.day) FILTER (WHERE d.done > 0) AS last_session_day,
-      max(d.day) FILTER (WHERE d.logins > 0) AS last_login_day
+      max(d.last_done_day) AS last_session_day,
+      max(d.last_login_day) AS last_login_day
   FROM t
   JOIN asof a ON t.onboarding_date < a.as_of
   LEFT JOIN d ON d.tutor_id = t.id AND d.day >= a.as_of - 90 AND d.day < a.as_of
@@ -260,6 +282,20 @@ SELECT w.*,
   (logins_per_week_90d - logins_per_week_14d) / greatest(logins_per_week_90d, 1)
     AS login_decline_14d_vs_90d
 FROM w`;
+}
+
+/** Features for any number of as-of dates (training, tests). */
+export const FEATURES_SQL = featuresSql('day');
+/** Features as of one date (`$1` holds exactly one), for scoring: the same values, far cheaper. */
+export const SCORING_FEATURES_SQL = featuresSql('window');
+
+/** FEATURES_SQL's parameters for these as-of dates (YYYY-MM-DD) and tutors (null: all). */
+export function featureParams(asOfDates: readonly string[], tutorIds: readonly string[] | null) {
+  const sorted = [...asOfDates].sort();
+  const lo = new Date(`${sorted[0]}T00:00:00Z`);
+  lo.setUTCDate(lo.getUTCDate() - 90);
+  return [asOfDates, tutorIds, lo.toISOString().slice(0, 10), sorted[sorted.length - 1]];
+}
 
 /** Turns the statement's rows into feature rows (numbers or null, in FEATURE_NAMES order). */
 export function toFeatureRows(rows: Record<string, unknown>[]): FeatureRow[] {

@@ -5,7 +5,13 @@ import { Clock } from '../common/clock';
 import { queryRows } from '../common/query-rows';
 import { eventIdFor } from '../workers/event-id';
 import { OutboxService } from '../workers/outbox.service';
-import { FEATURE_LABELS, FEATURES_SQL, fillMissing, toFeatureRows } from './churn-features';
+import {
+  FEATURE_LABELS,
+  SCORING_FEATURES_SQL,
+  featureParams,
+  fillMissing,
+  toFeatureRows,
+} from './churn-features';
 import { CHURN_LABELS_SQL, toLabels } from './churn-labels';
 import type { RiskFactor } from './entities/tutor-risk.entity';
 import { LogisticArtifact, explainLogistic } from './logistic-model';
@@ -60,13 +66,6 @@ export class ChurnScoringService {
     const started = Date.now();
     const now = this.clock.now();
     const asOf = this.asOf(now);
-    const ids: string[] =
-      tutorIds ??
-      (
-        await this.dataSource.query(
-          `SELECT id FROM tutors WHERE status <> 'churned' AND NOT profiling_objection`,
-        )
-      ).map((r: { id: string }) => r.id);
     const models = new Map(
       (await this.registry.active())
         .filter((m) => m.kind === 'churn')
@@ -77,16 +76,32 @@ export class ChurnScoringService {
     if (primary) {
       modelVersion = (await this.registry.activeOf('churn', 30))?.version ?? WEIGHTED_MODEL_VERSION;
     }
-    let scored = 0;
-    for (let i = 0; i < ids.length; i += BATCH) {
-      const chunk = ids.slice(i, i + BATCH);
-      const rows = toFeatureRows(await this.dataSource.query(FEATURES_SQL, [[asOf], chunk]));
-      const results: ScoredTutor[] = rows.map((row) =>
-        this.scoreOne(row.tutor_id, row.values, models, modelVersion),
+    // Every tutor: one statement that scans each table once (a list of ids would make it look
+    // each one up). Given tutors: the ids, looked up through the (tutor, time) indexes.
+    const rows = await this.dataSource.transaction(async (m) => {
+      // The statement is large and runs once: JIT compilation costs more than it saves.
+      await m.query(`SET LOCAL jit = off`);
+      await m.query(`SET LOCAL work_mem = '64MB'`);
+      return toFeatureRows(
+        await m.query(SCORING_FEATURES_SQL, featureParams([asOf], tutorIds ?? null)),
       );
-      await this.store(results, asOf, now, options.emit);
-      scored += results.length;
+    });
+    const active = tutorIds
+      ? null
+      : new Set(
+          (
+            await this.dataSource.query(
+              `SELECT id FROM tutors WHERE status <> 'churned' AND NOT profiling_objection`,
+            )
+          ).map((r: { id: string }) => r.id),
+        );
+    const results: ScoredTutor[] = rows
+      .filter((row) => !active || active.has(row.tutor_id))
+      .map((row) => this.scoreOne(row.tutor_id, row.values, models, modelVersion));
+    for (let i = 0; i < results.length; i += BATCH) {
+      await this.store(results.slice(i, i + BATCH), asOf, now, options.emit);
     }
+    const scored = results.length;
     return { scored, modelVersion, ms: Date.now() - started };
   }
 

@@ -4,6 +4,7 @@ import {
   FEATURE_NAMES,
   FEATURES_SQL,
   FeatureDefinition,
+  featureParams,
   PackedRow,
   fillMissing,
   toPackedRows,
@@ -95,7 +96,9 @@ export async function loadChurnDataset(q: Query, o: TrainingOptions): Promise<Ch
   const features: PackedRow[] = [];
   const chunk = 8;
   for (let i = 0; i < asOfDates.length; i += chunk) {
-    features.push(...toPackedRows(await q(FEATURES_SQL, [asOfDates.slice(i, i + chunk), null])));
+    features.push(
+      ...toPackedRows(await q(FEATURES_SQL, featureParams(asOfDates.slice(i, i + chunk), null))),
+    );
     await o.progress?.(
       `Churn features: ${Math.min(i + chunk, asOfDates.length)} of ${asOfDates.length} dates`,
       5 + Math.round((45 * Math.min(i + chunk, asOfDates.length)) / asOfDates.length),
