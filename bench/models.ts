@@ -13,8 +13,8 @@
  *     model's AUC on A's held-out test split and on every first session of B.
  *  4. Compares the candidate libraries on A's 30-day training split (ml-logistic-regression,
  *     ml-xgboost, and our L2 Newton logistic regression on ml-matrix): AUC and fit time.
- *  5. Scoring speed: database C, a copy of A whose tutors are cloned (new ids, same histories)
- *     up to BENCH_SCORE_TUTORS (10,000) tutors × 90 days, and the real
+ *  5. Scoring speed: database C, BENCH_SCORE_TUTORS (10,000) tutors × 90 days of set-based
+ *     synthetic volume (about 11 million sessions), and the real
  *     ChurnScoringService.score(null) with the trained 30-day model, timed.
  *
  *   BENCH_ADMIN_URL     server to create the databases on (default postgres://postgres@127.0.0.1:5432/test)
@@ -53,6 +53,7 @@ import {
   type Query,
 } from '../src/prediction/training-pipeline';
 import { OutboxService } from '../src/workers/outbox.service';
+import { loadBigDataset } from './support/big-dataset';
 
 const ADMIN = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SCORE_TUTORS = Number(process.env.BENCH_SCORE_TUTORS ?? 10_000);
@@ -325,7 +326,11 @@ async function compareLibraries(q: Query, horizon: string) {
   }
 }
 
-/** Database C: BENCH_SCORE_TUTORS tutors; the real scoring service with the 30-day model. */
+/**
+ * Database C: BENCH_SCORE_TUTORS tutors × 90 days of set-based synthetic volume (8–16
+ * sessions a tutor a day, as bench:pipeline's large batch; reused when present), and the real
+ * ChurnScoringService with the 30-day model trained on A. Only volume matters here.
+ */
 async function scoringSpeed(model: CandidateModel) {
   const admin = new Client({ connectionString: ADMIN });
   await admin.connect();
@@ -334,52 +339,24 @@ async function scoringSpeed(model: CandidateModel) {
   if (existing.rowCount) {
     const probe = new Client({ connectionString: urlOf('bench_models_c') });
     await probe.connect();
-    have = (await probe.query('SELECT count(*)::int AS n FROM tutors')).rows[0].n as number;
+    have = await probe
+      .query('SELECT count(*)::int AS n FROM tutors')
+      .then((r) => r.rows[0].n as number)
+      .catch(() => 0);
     await probe.end();
   }
   if (have < SCORE_TUTORS) {
-    // A copy of A (seed 42), then its tutors cloned with new ids until there are enough.
-    await admin.query('DROP DATABASE IF EXISTS bench_models_c');
-    await admin.query('CREATE DATABASE bench_models_c TEMPLATE bench_models_a');
+    await admin.query('DROP DATABASE IF EXISTS bench_models_c WITH (FORCE)');
+    await admin.query('CREATE DATABASE bench_models_c');
+    const fresh = new DataSource(dataSourceOptions(urlOf('bench_models_c')));
+    await fresh.initialize();
+    await runMigrationsLocked(fresh);
+    await loadBigDataset(fresh, SCORE_TUTORS);
+    await fresh.destroy();
   }
   await admin.end();
   const c = new Client({ connectionString: urlOf('bench_models_c') });
   await c.connect();
-  have = (await c.query('SELECT count(*)::int AS n FROM tutors')).rows[0].n as number;
-  const cloneStarted = Date.now();
-  for (let round = 1; have < SCORE_TUTORS; round++) {
-    const take = Math.min(have, SCORE_TUTORS - have);
-    console.log(`cloning ${take} tutors in C (round ${round}, new ids, same histories) …`);
-    await c.query(`
-      DROP TABLE IF EXISTS clone, sclone;
-      CREATE TEMP TABLE clone AS
-        SELECT id AS old_id, gen_random_uuid() AS new_id, '${round}-' AS tag FROM tutors
-        ORDER BY external_id LIMIT ${take};
-      INSERT INTO tutors (id, external_id, name, email, onboarding_date, status, subjects, education_level,
-        location, baseline_sessions_per_week, behavioral_archetype)
-        SELECT c.new_id, c.tag || t.external_id, t.name, c.tag || t.email, t.onboarding_date, t.status,
-          t.subjects, t.education_level, t.location, t.baseline_sessions_per_week, t.behavioral_archetype
-        FROM tutors t JOIN clone c ON c.old_id = t.id;
-      CREATE TEMP TABLE sclone AS
-        SELECT s.id AS old_id, gen_random_uuid() AS new_id FROM sessions s JOIN clone c ON c.old_id = s.tutor_id;
-      INSERT INTO sessions (id, external_id, tutor_id, student_id, session_number, scheduled_start, actual_start,
-        duration_minutes, subject, session_type, status, tutor_initiated_reschedule, late_start_minutes,
-        engagement_score, learning_objectives_met, technical_issues)
-        SELECT sc.new_id, c.tag || s.external_id, c.new_id, s.student_id, s.session_number, s.scheduled_start,
-          s.actual_start, s.duration_minutes, s.subject, s.session_type, s.status, s.tutor_initiated_reschedule,
-          s.late_start_minutes, s.engagement_score, s.learning_objectives_met, s.technical_issues
-        FROM sessions s JOIN clone c ON c.old_id = s.tutor_id JOIN sclone sc ON sc.old_id = s.id;
-      INSERT INTO student_feedback (external_id, session_id, student_id, tutor_id, overall_rating, submitted_at)
-        SELECT c.tag || f.external_id, sc.new_id, f.student_id, c.new_id, f.overall_rating, f.submitted_at
-        FROM student_feedback f JOIN sclone sc ON sc.old_id = f.session_id JOIN clone c ON c.old_id = f.tutor_id;
-      INSERT INTO tutor_events (external_id, tutor_id, event_type, occurred_at, response_minutes, metadata)
-        SELECT c.tag || e.external_id, c.new_id, e.event_type, e.occurred_at, e.response_minutes, e.metadata
-        FROM tutor_events e JOIN clone c ON c.old_id = e.tutor_id;`);
-    have += take;
-  }
-  await c.query('ANALYZE');
-  if (Date.now() - cloneStarted > 1000)
-    console.log(`  cloned in ${((Date.now() - cloneStarted) / 1000).toFixed(0)} s`);
   const [{ n, sessions }] = (
     await c.query(
       `SELECT (SELECT count(*)::int FROM tutors) AS n, (SELECT count(*)::int FROM sessions) AS sessions`,
