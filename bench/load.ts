@@ -15,7 +15,9 @@
  *    relay) on BENCH_PORT (default 3917), its own Redis key prefix and
  *    LOG_LEVEL=log (JSON lines, as in production, sent to /dev/null).
  * 3. For BENCH_SECONDS (default 60) runs 50 concurrent clients, each a closed
- *    loop with a short think time (the per-caller read limit is 600 a minute):
+ *    loop pausing BENCH_THINK_MS (default 1000) between requests: a manager who
+ *    opens a page a second is a fast reader (100 gives a stress test that
+ *    saturates 2 cores; the per-caller read limit is 600 a minute):
  *    - 25 operations managers with a cookie session browsing the queue
  *      (/interventions with filters), intervention detail and tutor pages;
  *    - 12 API readers with bearer tokens (interventions list, tutor
@@ -61,7 +63,8 @@ const MANAGERS = 25;
 const API_READERS = 12;
 const INGESTERS = 5;
 const PROBES = 8;
-const THINK_MS = 100;
+/** Pause between one client's requests (BENCH_THINK_MS): a manager reading a page, a script's pacing. */
+const THINK_MS = Number(process.env.BENCH_THINK_MS ?? 1000);
 
 type Kind =
   | 'page: queue'
@@ -242,7 +245,9 @@ async function main(): Promise<void> {
     const args = built
       ? ['dist/src/main.js']
       : ['-r', 'ts-node/register/transpile-only', 'src/main.ts'];
-    child = spawn(process.execPath, args, {
+    // BENCH_APP_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the app.
+    const nodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    child = spawn(process.execPath, [...nodeArgs, ...args], {
       cwd: ROOT,
       // BENCH_APP_LOG=file keeps the app's JSON log lines.
       stdio: [
@@ -394,7 +399,8 @@ async function main(): Promise<void> {
     ).rows;
 
     console.log(
-      `\n${SECONDS} s, 50 clients (${MANAGERS} managers, ${API_READERS} API readers, ${INGESTERS} ingesters, ${PROBES} probes)`,
+      `\n${SECONDS} s, 50 clients (${MANAGERS} managers, ${API_READERS} API readers, ${INGESTERS} ingesters, ${PROBES} probes), ` +
+        `${THINK_MS} ms between a client's requests, ingestion ${(INGESTERS * 20) / 2} sessions/s`,
     );
     console.log('kind                   requests   req/s    p50 ms   p95 ms   p99 ms  errors');
     let total = 0;
