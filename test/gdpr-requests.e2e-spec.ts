@@ -380,4 +380,50 @@ describe('GDPR requests: tracked, answered, and erasure that leaves nothing behi
     expect(tombstones).toHaveLength(2);
     await expect(t.dataSource.query('DELETE FROM erasure_ledger')).rejects.toThrow(/append-only/);
   });
+  it('erasing one person leaves other people who share a first name alone; free text mentioning them is scrubbed', async () => {
+    const hopper = tutorItem({ name: 'Grace Hopperton', email: 'grace.hopperton@example.invalid' });
+    const kelly = tutorItem({ name: 'Grace Kellerman', email: 'grace.kellerman@example.invalid' });
+    const [{ id: hopperId }, { id: kellyId }] = (await ingest(t.http, 'tutors', [
+      hopper,
+      kelly,
+    ])) as { id: string }[];
+    const hopperUser = await createUser(t, ['tutor'], {
+      email: hopper.email,
+      fullName: hopper.name,
+      tutorId: hopperId,
+    });
+    const kellyUser = await createUser(t, ['tutor'], {
+      email: kelly.email,
+      fullName: kelly.name,
+      tutorId: kellyId,
+    });
+    const iv = await api('ops')
+      .post('/api/v1/interventions', {
+        tutorId: kellyId,
+        type: 'peer_mentoring',
+        priority: 'low',
+        reason: 'Pair with Grace Hopperton, who mentored last term',
+      })
+      .expect(201);
+    const asked = await api('admin')
+      .post('/api/v1/compliance/gdpr-requests', { kind: 'erasure', subjectUserId: hopperUser.id })
+      .expect(201);
+    await complete(asked.body.id).expect(201);
+
+    const [kept] = await t.dataSource.query('SELECT name, email FROM tutors WHERE id = $1', [
+      kellyId,
+    ]);
+    expect(kept).toEqual({ name: 'Grace Kellerman', email: kelly.email });
+    const [account] = await t.dataSource.query('SELECT full_name FROM users WHERE id = $1', [
+      kellyUser.id,
+    ]);
+    expect(account.full_name).toBe('Grace Kellerman');
+    const [erased] = await t.dataSource.query('SELECT name FROM tutors WHERE id = $1', [hopperId]);
+    expect(erased.name).toBe('Erased tutor');
+    const [{ reason }] = await t.dataSource.query(
+      'SELECT reason FROM interventions WHERE id = $1',
+      [iv.body.id],
+    );
+    expect(reason).not.toMatch(/Hopperton/i);
+  });
 });

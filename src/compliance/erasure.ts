@@ -32,6 +32,21 @@ export const ERASED_NAMES = new Set([
   WITHHELD_STUDENT_NAME,
 ]);
 
+/** A column (or archived field) that holds one person's name or address. */
+export const isIdentityField = (name: string) => /(^|_)(name|email)$/.test(name);
+/** One word of a name (a first or last name alone): other people may bear it too. */
+const isNamePart = (needle: string) => /^\p{L}[\p{L}'-]{3,}$/u.test(needle);
+
+/**
+ * The identifiers to replace in one field. In free text every one, name parts included (a
+ * note may say only "Grace"); in a field holding someone's name or address only whole ones, so
+ * erasing Grace Hopper leaves Grace Kelly's name alone (the subject's own name fields are
+ * anonymised by the handlers).
+ */
+export function needlesFor(field: string, needles: readonly string[]): string[] {
+  return isIdentityField(field) ? needles.filter((n) => !isNamePart(n)) : [...needles];
+}
+
 /** Reads the subject's identifying values before anything is erased. */
 export async function identifiersOf(
   manager: EntityManager,
@@ -110,11 +125,13 @@ export async function scrubFreeText(
           AND c.data_type IN ('text', 'character varying', 'jsonb')
         ORDER BY 1, 2`,
     );
-  const pattern = `\\m(${needles.map(escapeRegex).join('|')})\\M`;
-  const lowered = needles.map((n) => n.toLowerCase());
   let changed = 0;
   for (const { table_name: table, column_name: column, data_type: type } of columns) {
     if (SCRUB_EXCLUDED.has(table)) continue;
+    const own = needlesFor(column, needles);
+    if (!own.length) continue;
+    const pattern = `\\m(${own.map(escapeRegex).join('|')})\\M`;
+    const lowered = own.map((n) => n.toLowerCase());
     const col = `"${column}"`;
     const tbl = `"${table}"`;
     if (type === 'jsonb') {

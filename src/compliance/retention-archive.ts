@@ -2,7 +2,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { EntityManager } from 'typeorm';
 import { DetailedHttpError } from '../common/error-body';
 import type { FieldCipher } from '../security/field-cipher';
-import { ERASED_NAMES, scrubFreeText } from './erasure';
+import { ERASED_NAMES, isIdentityField, needlesFor, scrubFreeText } from './erasure';
 import type { DataSubject, ExportedTable, PersonalDataHandler } from './personal-data-registry';
 
 /*
@@ -283,11 +283,11 @@ export async function restoreStudent(m: EntityManager, studentId: string): Promi
 }
 
 /** Applies `fn` to every string value (not key) of a JSON value. */
-function mapStrings(value: unknown, fn: (s: string) => string): unknown {
-  if (typeof value === 'string') return fn(value);
-  if (Array.isArray(value)) return value.map((v) => mapStrings(v, fn));
+function mapStrings(value: unknown, fn: (s: string, key: string) => string, key = ''): unknown {
+  if (typeof value === 'string') return fn(value, key);
+  if (Array.isArray(value)) return value.map((v) => mapStrings(v, fn, key));
   if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, fn)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, fn, k)]));
   return value;
 }
 
@@ -338,16 +338,25 @@ export async function scrubArchive(
 ): Promise<number> {
   const needles = [...new Set(identifiers.filter((n) => n.trim().length >= 4))];
   if (!needles.length) return 0;
-  const lowered = needles.map((n) => n.toLowerCase());
-  const pattern = new RegExp(`\\b(${needles.map(escapeRegex).join('|')})\\b`, 'gi');
-  const mentions = (s: string) => {
-    const low = s.toLowerCase();
-    return lowered.some((n) => low.includes(n));
+  // Name and address fields: whole identifiers only (see needlesFor); other strings: all.
+  const matcher = (list: string[]) => {
+    const lowered = list.map((n) => n.toLowerCase());
+    const pattern = list.length
+      ? new RegExp(`\\b(${list.map(escapeRegex).join('|')})\\b`, 'gi')
+      : null;
+    const mentions = (s: string) => {
+      const low = s.toLowerCase();
+      return lowered.some((n) => low.includes(n));
+    };
+    const scrub = (s: string) => {
+      const replaced = pattern ? s.replace(pattern, '[erased]') : s;
+      return mentions(replaced) ? '[erased]' : replaced;
+    };
+    return { mentions, scrub };
   };
-  const scrub = (s: string) => {
-    const replaced = s.replace(pattern, '[erased]');
-    return mentions(replaced) ? '[erased]' : replaced;
-  };
+  const inText = matcher(needles);
+  const inIdentity = matcher(needlesFor('name', needles));
+  const { mentions } = inText;
   let changed = 0;
   let after = '0';
   for (;;) {
@@ -362,7 +371,8 @@ export async function scrubArchive(
       const hasSealed = text.includes('enc1:');
       if (!hasSealed && !mentions(text)) continue;
       let touched = false;
-      const doc = mapStrings(JSON.parse(text), (s) => {
+      const doc = mapStrings(JSON.parse(text), (s, key) => {
+        const field = isIdentityField(key) ? inIdentity : inText;
         if (cipher.isEncrypted(s)) {
           let plain: string;
           try {
@@ -370,13 +380,13 @@ export async function scrubArchive(
           } catch {
             return s;
           }
-          if (!mentions(plain)) return s;
+          if (!field.mentions(plain)) return s;
           touched = true;
-          return cipher.encrypt(scrub(plain));
+          return cipher.encrypt(field.scrub(plain));
         }
-        if (!mentions(s)) return s;
+        if (!field.mentions(s)) return s;
         touched = true;
-        return scrub(s);
+        return field.scrub(s);
       });
       if (!touched) continue;
       await m.query('UPDATE archive.records SET payload = $2 WHERE id = $1', [
