@@ -155,6 +155,10 @@ export const VARIABLES: Record<string, VariableDoc> = {
   OUTBOX_POLL_MS: {
     description: 'How often the outbox relay looks for events when no NOTIFY woke it (ms)',
   },
+  JOB_SLOTS: {
+    description:
+      'Jobs one process runs at once across all queues (default: 4 with ROLE=all, leaving database connections to the web; 8 with ROLE=worker)',
+  },
   SCHEDULE_TIME_ZONE: { description: 'Time zone of the schedules below (IANA name)' },
   SCHEDULE_NIGHTLY_EVALUATION: { description: 'Nightly evaluation of every tutor (cron)' },
   SCHEDULE_DATA_GENERATION: {
@@ -389,6 +393,13 @@ export class AppConfig {
   @Max(60_000)
   OUTBOX_POLL_MS = 2000;
 
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  JOB_SLOTS?: number;
+
   @IsTimeZone()
   SCHEDULE_TIME_ZONE = 'UTC';
 
@@ -545,6 +556,11 @@ export class AppConfig {
 
   get runsWorkers(): boolean {
     return this.ROLE !== 'web';
+  }
+
+  /** Jobs run at once by this process (the database pool holds 10 connections). */
+  get jobSlots(): number {
+    return this.JOB_SLOTS ?? (this.ROLE === 'all' ? 4 : 8);
   }
 
   /** Set by main.ts when it started the embedded PostgreSQL (not an environment variable). */

@@ -8,6 +8,7 @@ import type { Job, Queue } from 'bull';
 import { AppConfig } from '../config/app-config';
 import { JobRegistry, RegisteredProcessor } from './job-registry';
 import { runJob } from './job-runner';
+import { JobSlots } from './job-slots';
 import { OutboxRelay } from './outbox-relay.service';
 import { QueueRegistry } from './queue-registry';
 import { SHUTDOWN_DRAIN_MS } from './queues';
@@ -24,8 +25,9 @@ import { Scheduler } from './scheduler.service';
 export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Workers');
   private bound = false;
-  /** `<queue>/<job id>` of the jobs running in this process. */
+  /** `<queue>/<job id>` of the jobs running in this process (or waiting for a slot). */
   private readonly running = new Set<string>();
+  private readonly slots: JobSlots;
 
   constructor(
     private readonly config: AppConfig,
@@ -33,7 +35,9 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly registry: JobRegistry,
     private readonly relay: OutboxRelay,
     private readonly scheduler: Scheduler,
-  ) {}
+  ) {
+    this.slots = new JobSlots(config.jobSlots);
+  }
 
   get processing(): boolean {
     return this.bound;
@@ -48,7 +52,7 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
     this.scheduler.start();
     this.relay.start();
     this.logger.log(
-      `processing ${this.registry.all().length} job types on ${this.queues.all().length} queues`,
+      `processing ${this.registry.all().length} job types on ${this.queues.all().length} queues, ${this.slots.size} at a time`,
     );
   }
 
@@ -58,7 +62,7 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
       const key = `${processor.job.queue}/${String(job.id)}`;
       this.running.add(key);
       try {
-        return await runJob(processor, job, this.logger);
+        return await this.slots.run(() => runJob(processor, job, this.logger));
       } finally {
         this.running.delete(key);
       }
