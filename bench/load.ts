@@ -23,7 +23,8 @@
  *    - 12 API readers with bearer tokens (interventions list, tutor
  *      performance, tutors list);
  *    - 5 ingestion clients, each with its own API key, posting a batch of 20
- *      completed sessions every 2 s (50 sessions/s in all), which the
+ *      completed sessions every 2 s (BENCH_INGEST_RATE, default 50 sessions/s
+ *      in all; the product's scale is thousands a day), which the
  *      pipeline evaluates meanwhile (outbox → recompute → rules);
  *    - 8 load-balancer probes on /health/ready.
  * 4. Prints per kind: requests, req/s, p50/p95/p99 (request to last byte over
@@ -65,6 +66,9 @@ const INGESTERS = 5;
 const PROBES = 8;
 /** Pause between one client's requests (BENCH_THINK_MS): a manager reading a page, a script's pacing. */
 const THINK_MS = Number(process.env.BENCH_THINK_MS ?? 1000);
+/** Sessions a second posted in all (BENCH_INGEST_RATE), in batches of 20 spread over the ingesters. */
+const INGEST_RATE = Number(process.env.BENCH_INGEST_RATE ?? 50);
+const INGEST_EVERY_MS = (INGESTERS * 20 * 1000) / INGEST_RATE;
 
 type Kind =
   | 'page: queue'
@@ -345,7 +349,7 @@ async function main(): Promise<void> {
     };
     const ingester = async (i: number) => {
       const headers = { 'Content-Type': 'application/json', 'X-API-Key': apiKeys[i] };
-      await sleep(i * 400);
+      await sleep((i * INGEST_EVERY_MS) / INGESTERS);
       while (Date.now() < end) {
         const tick = Date.now();
         const items = Array.from({ length: 20 }, () => {
@@ -370,7 +374,7 @@ async function main(): Promise<void> {
           headers,
           body: JSON.stringify({ items }),
         });
-        await sleep(Math.max(0, 2000 - (Date.now() - tick)));
+        await sleep(Math.max(0, INGEST_EVERY_MS - (Date.now() - tick)));
       }
     };
     const probe = async (i: number) => {
@@ -400,7 +404,7 @@ async function main(): Promise<void> {
 
     console.log(
       `\n${SECONDS} s, 50 clients (${MANAGERS} managers, ${API_READERS} API readers, ${INGESTERS} ingesters, ${PROBES} probes), ` +
-        `${THINK_MS} ms between a client's requests, ingestion ${(INGESTERS * 20) / 2} sessions/s`,
+        `${THINK_MS} ms between a client's requests, ingestion ${INGEST_RATE} sessions/s`,
     );
     console.log('kind                   requests   req/s    p50 ms   p95 ms   p99 ms  errors');
     let total = 0;
