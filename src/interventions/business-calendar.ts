@@ -92,6 +92,23 @@ export function zonedTimeToInstant(
   minutesOfDay: number,
   timeZone: string,
 ): number {
+  // Every clock walks the same few working days: remember the answers (Intl is slow).
+  const key = `${timeZone}|${date.year}-${date.month}-${date.day}|${minutesOfDay}`;
+  const known = instants.get(key);
+  if (known !== undefined) return known;
+  if (instants.size >= 20_000) instants.clear();
+  const instant = computeZonedTimeToInstant(date, minutesOfDay, timeZone);
+  instants.set(key, instant);
+  return instant;
+}
+
+const instants = new Map<string, number>();
+
+function computeZonedTimeToInstant(
+  date: { year: number; month: number; day: number },
+  minutesOfDay: number,
+  timeZone: string,
+): number {
   const guess = Date.UTC(date.year, date.month - 1, date.day) + minutesOfDay * MINUTE;
   const first = guess - offsetAt(guess, timeZone);
   const second = guess - offsetAt(first, timeZone);
