@@ -272,6 +272,7 @@ async function main(): Promise<void> {
         API_KEYS: apiKeys.join(','),
         DEMO_DATA: 'false',
         LOG_LEVEL: 'log',
+        ...(process.env.JOB_SLOTS ? { JOB_SLOTS: process.env.JOB_SLOTS } : {}),
       },
     });
     let stderr = '';
