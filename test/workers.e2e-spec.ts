@@ -274,15 +274,21 @@ describe('scheduler', () => {
       cron: '*/15 * * * *',
       tz: 'Europe/Paris',
     });
-    await waitFor('the moved schedules', async () =>
-      (await schedules(moved)).every((s) => s.tz === 'Europe/Paris'),
+    // Registration removes the old entries before it adds the new ones: wait for all of them.
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+    await waitFor(
+      'the moved schedules',
+      async () =>
+        same(await schedules(moved), expected) && same(await ticks(moved), tableTicks(moved)),
     );
     expect(await schedules(moved)).toEqual(expected);
     expect(await ticks(moved)).toEqual(tableTicks(moved));
 
     const back = await boot();
-    await waitFor('the original table', async () =>
-      (await schedules(back)).every((s) => s.tz === 'UTC'),
+    await waitFor(
+      'the original table',
+      async () =>
+        same(await schedules(back), table(back)) && same(await ticks(back), tableTicks(back)),
     );
     expect(await schedules(back)).toEqual(table(back));
     expect(await ticks(back)).toEqual(tableTicks(back));
