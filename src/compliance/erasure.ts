@@ -47,6 +47,15 @@ export function needlesFor(field: string, needles: readonly string[]): string[] 
   return isIdentityField(field) ? needles.filter((n) => !isNamePart(n)) : [...needles];
 }
 
+/**
+ * A name and each of its parts of 4+ letters (free text often has only the first or last
+ * name); nothing for an erased name or the withheld-name placeholder.
+ */
+export function nameNeedles(name: string | null | undefined): string[] {
+  if (!name || ERASED_NAMES.has(name.trim())) return [];
+  return [name, ...name.split(/\s+/).filter(isNamePart)];
+}
+
 /** Reads the subject's identifying values before anything is erased. */
 export async function identifiersOf(
   manager: EntityManager,
@@ -58,12 +67,7 @@ export async function identifiersOf(
     const s = v?.trim();
     if (s && s.length >= 4 && !s.startsWith('erased-') && !needles.includes(s)) needles.push(s);
   };
-  /** A name, and each of its parts of 4+ letters (free text often has only the first or last name). */
-  const addName = (v: string | null | undefined) => {
-    if (!v || ERASED_NAMES.has(v.trim())) return;
-    add(v);
-    for (const part of v?.split(/\s+/) ?? []) if (/^\p{L}[\p{L}'-]{3,}$/u.test(part)) add(part);
-  };
+  const addName = (v: string | null | undefined) => nameNeedles(v).forEach(add);
   if (subject.userId) {
     const [u]: { email: string; full_name: string }[] = await manager.query(
       'SELECT email, full_name FROM users WHERE id = $1',

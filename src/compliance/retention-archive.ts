@@ -2,7 +2,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { EntityManager } from 'typeorm';
 import { DetailedHttpError } from '../common/error-body';
 import type { FieldCipher } from '../security/field-cipher';
-import { ERASED_NAMES, isIdentityField, needlesFor, scrubFreeText } from './erasure';
+import { ERASED_NAMES, isIdentityField, nameNeedles, needlesFor, scrubFreeText } from './erasure';
 import type { DataSubject, ExportedTable, PersonalDataHandler } from './personal-data-registry';
 
 /*
@@ -312,11 +312,7 @@ function studentIdentifiers(cipher: FieldCipher, row: Record<string, unknown>): 
     if (x.length >= 4 && !x.startsWith('erased-') && !ERASED_NAMES.has(x) && !out.includes(x))
       out.push(x);
   };
-  const name = typeof plain.name === 'string' ? plain.name : '';
-  if (!ERASED_NAMES.has(name.trim())) {
-    add(name);
-    for (const part of name.split(/\s+/)) if (/^\p{L}[\p{L}'-]{3,}$/u.test(part)) add(part);
-  }
+  nameNeedles(typeof plain.name === 'string' ? plain.name : '').forEach(add);
   add(plain.email);
   add(plain.parent_email);
   add(plain.external_id);
