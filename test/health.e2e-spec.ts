@@ -35,6 +35,28 @@ describe('health', () => {
       expect(typeof res.body.info.redis.latencyMs).toBe('number');
     });
 
+    it('GET /health/ready is never rate limited: a load balancer probing past the read limit gets 200', async () => {
+      // The read limit is 600 a minute per caller; probes all come from one address.
+      const address = '198.51.100.77';
+      const statuses = new Map<number, number>();
+      for (let i = 0; i < 650; i += 25) {
+        const batch = await Promise.all(
+          Array.from({ length: 25 }, () =>
+            request(t.http).get('/health/ready').set('X-Forwarded-For', address),
+          ),
+        );
+        for (const res of batch) statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      }
+      expect(Object.fromEntries(statuses)).toEqual({ 200: 650 });
+      // Other reads from that address are still limited.
+      const limited = await Promise.all(
+        Array.from({ length: 620 }, () =>
+          request(t.http).get('/login').set('X-Forwarded-For', address),
+        ),
+      );
+      expect(limited.some((res) => res.status === 429)).toBe(true);
+    });
+
     it('GET /health/ready answers 503 naming the database when PostgreSQL stops answering', async () => {
       const db = t.database.name;
       await asAdmin(`ALTER DATABASE ${db} ALLOW_CONNECTIONS false`);

@@ -15,16 +15,19 @@ import { Public, RequirePermission } from '../auth/access.decorators';
 import { DetailedHttpError } from '../common/error-body';
 import { REDIS } from '../common/redis.module';
 import { AppConfig } from '../config/app-config';
+import { NoRateLimit } from '../security/rate-limit';
 import { WorkerStats } from '../workers/worker-stats.service';
-import { probeDisk, probeQueues, probeSmtp, ProbeResult } from './probes';
-import { Readiness } from './readiness.service';
+import { probeDisk, probeQueues, probeSmtp, ProbeResult, withTimeout } from './probes';
+import { PingResult, PROBE_REFRESH_MS, PROBE_REUSE_MS, Readiness } from './readiness.service';
+import { ReusedCheck } from './reused-check';
 
 const REDIS_PING_TIMEOUT_MS = 300;
-/** A good PING is reused this long. */
-const REUSE_MS = 1_000;
 
 @ApiTags('health')
 @Controller('health')
+// A load balancer probes from one address many times a minute: a 429 would take
+// a healthy instance out of rotation, and the rate-limit counter is a Redis
+// round trip per probe. /health/deep stays limited (admins only, and slow).
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
@@ -38,14 +41,20 @@ export class HealthController {
   ) {
     // A dropped connection forgets the last good PING at once.
     for (const event of ['close', 'end', 'error'])
-      this.redis.on(event, () => (this.redisOk = { at: 0, latencyMs: 0 }));
+      this.redis.on(event, () => this.redisPing.forget());
   }
 
-  private redisOk = { at: 0, latencyMs: 0 };
+  /** PING answered from memory while it keeps succeeding (see ReusedCheck). */
+  private readonly redisPing = new ReusedCheck(
+    () => this.pingRedis(),
+    PROBE_REFRESH_MS,
+    PROBE_REUSE_MS,
+  );
 
   /** The process is up. Never touches a dependency. */
   @Get('live')
   @Public()
+  @NoRateLimit()
   @ApiOkResponse({ description: 'The process is running' })
   live(): { status: 'ok' } {
     return { status: 'ok' };
@@ -61,6 +70,7 @@ export class HealthController {
    */
   @Get('ready')
   @Public()
+  @NoRateLimit()
   @HealthCheck()
   @ApiServiceUnavailableResponse({
     description: 'PostgreSQL does not answer, migrations are pending, or no processor is attached',
@@ -148,24 +158,23 @@ export class HealthController {
 
   private async redisState(): Promise<HealthIndicatorResult> {
     const indicator = this.indicators.check('redis');
+    const result = await this.redisPing.get();
+    return result.up
+      ? indicator.up({ latencyMs: result.latencyMs })
+      : indicator.up({
+          degraded: true,
+          message: `Redis unavailable (${result.message}); queued work waits in PostgreSQL`,
+        });
+  }
+
+  private async pingRedis(): Promise<PingResult> {
     const started = Date.now();
-    if (this.redis.status === 'ready' && started - this.redisOk.at < REUSE_MS)
-      return indicator.up({ latencyMs: this.redisOk.latencyMs });
     try {
       if (this.redis.status !== 'ready') throw new Error(`connection is ${this.redis.status}`);
-      await Promise.race([
-        this.redis.ping(),
-        new Promise((_, reject) =>
-          setTimeout(() => reject(new Error('ping timed out')), REDIS_PING_TIMEOUT_MS),
-        ),
-      ]);
-      this.redisOk = { at: Date.now(), latencyMs: Date.now() - started };
-      return indicator.up({ latencyMs: this.redisOk.latencyMs });
+      await withTimeout(this.redis.ping(), REDIS_PING_TIMEOUT_MS, 'ping');
+      return { up: true, latencyMs: Date.now() - started };
     } catch (error) {
-      return indicator.up({
-        degraded: true,
-        message: `Redis unavailable (${(error as Error).message}); queued work waits in PostgreSQL`,
-      });
+      return { up: false, message: (error as Error).message };
     }
   }
 }

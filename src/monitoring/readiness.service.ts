@@ -4,11 +4,16 @@ import type { Queue } from 'bull';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { withTimeout } from './probes';
+import { ReusedCheck } from './reused-check';
 import { AppConfig } from '../config/app-config';
 import { QueueRegistry } from '../workers/queue-registry';
 import { QueueWorkers } from '../workers/queue-workers.service';
 import { ALL_JOBS, JobDefinition } from '../workers/queues';
 
+/** A readiness dependency check is refreshed in the background once this old... */
+export const PROBE_REFRESH_MS = 500;
+/** ...and trusted this long (a dependency that stops answering is reported within it). */
+export const PROBE_REUSE_MS = 2_000;
 /** How often a process that saw pending migrations looks again (another process may apply them). */
 const PENDING_RECHECK_MS = 10_000;
 
@@ -59,28 +64,26 @@ export type PingResult = { up: true; latencyMs: number } | { up: false; message:
 /**
  * "Does PostgreSQL answer?" on a connection of its own, so a probe never
  * queues behind a pool busy with real work (a busy pool is not an outage).
- * Concurrent probes share one ping; a success is reused for `reuseMs` unless
- * the connection drops meanwhile (PostgreSQL gone closes the socket); a
- * failure is never reused.
+ * Answered from memory while `SELECT 1` keeps succeeding (see ReusedCheck:
+ * refreshed in the background after `refreshMs`, trusted for `reuseMs`); the
+ * connection dropping (PostgreSQL gone closes the socket) forgets it at once.
  */
 export class DatabasePing {
   private client?: Client;
   private connecting?: Promise<Client>;
-  private inFlight?: Promise<PingResult>;
-  private okAt = 0;
-  private okLatency = 0;
+  private readonly reused: ReusedCheck<PingResult>;
 
   constructor(
     private readonly url: string,
     private readonly timeoutMs = 1_000,
-    private readonly reuseMs = 1_000,
-  ) {}
+    refreshMs = PROBE_REFRESH_MS,
+    reuseMs = PROBE_REUSE_MS,
+  ) {
+    this.reused = new ReusedCheck(() => this.check(), refreshMs, reuseMs);
+  }
 
   ping(): Promise<PingResult> {
-    if (this.client && Date.now() - this.okAt < this.reuseMs)
-      return Promise.resolve({ up: true, latencyMs: this.okLatency });
-    this.inFlight ??= this.check().finally(() => (this.inFlight = undefined));
-    return this.inFlight;
+    return this.reused.get();
   }
 
   async close(): Promise<void> {
@@ -94,9 +97,7 @@ export class DatabasePing {
     try {
       const client = await withTimeout(this.connect(), this.timeoutMs, 'PostgreSQL connection');
       await withTimeout(client.query('SELECT 1'), this.timeoutMs, 'SELECT 1');
-      this.okLatency = Math.round(performance.now() - started);
-      this.okAt = Date.now();
-      return { up: true, latencyMs: this.okLatency };
+      return { up: true, latencyMs: Math.round(performance.now() - started) };
     } catch (error) {
       const client = this.client;
       this.drop();
@@ -130,7 +131,7 @@ export class DatabasePing {
   private drop(client?: Client): void {
     if (client && client !== this.client) return;
     this.client = undefined;
-    this.okAt = 0;
+    this.reused.forget();
   }
 }
 

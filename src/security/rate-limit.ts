@@ -1,7 +1,9 @@
 import { ExecutionContext, HttpException, HttpStatus, Injectable, Logger } from '@nestjs/common';
 import {
   ThrottlerGuard,
+  SkipThrottle,
   ThrottlerModuleOptions,
+  ThrottlerOptions,
   ThrottlerStorage,
   ThrottlerStorageService,
 } from '@nestjs/throttler';
@@ -68,40 +70,49 @@ export class ResilientThrottlerStorage implements ThrottlerStorage {
   }
 }
 
+const THROTTLERS: ThrottlerOptions[] = [
+  {
+    name: 'sign-in',
+    ttl: 60_000,
+    limit: 5,
+    getTracker: byIp,
+    skipIf: (c) => !marked(c, SIGN_IN_LIMIT_KEY),
+  },
+  {
+    name: 'reset',
+    ttl: 3_600_000,
+    limit: 3,
+    getTracker: byIp,
+    skipIf: (c) => !marked(c, RESET_LIMIT_KEY),
+  },
+  {
+    name: 'reads',
+    ttl: 60_000,
+    limit: 600,
+    getTracker: byCaller,
+    skipIf: (c) => UNSAFE.has(method(c)),
+  },
+  {
+    name: 'writes',
+    ttl: 60_000,
+    limit: 120,
+    getTracker: byCaller,
+    skipIf: (c) => !UNSAFE.has(method(c)),
+  },
+];
+
+/**
+ * No rate limit at all on a route (every named limit skipped; the library's own
+ * `@SkipThrottle()` skips only one called "default"). For load-balancer probes.
+ */
+export const NoRateLimit = () =>
+  SkipThrottle(Object.fromEntries(THROTTLERS.map((t) => [t.name ?? 'default', true])));
+
 export function rateLimitOptions(redis: Redis, prefix: string): ThrottlerModuleOptions {
   return {
     generateKey: (context, tracker, name) =>
       `${prefix}:rl:${name}:${context.getClass().name}.${context.getHandler().name}:${tracker}`,
-    throttlers: [
-      {
-        name: 'sign-in',
-        ttl: 60_000,
-        limit: 5,
-        getTracker: byIp,
-        skipIf: (c) => !marked(c, SIGN_IN_LIMIT_KEY),
-      },
-      {
-        name: 'reset',
-        ttl: 3_600_000,
-        limit: 3,
-        getTracker: byIp,
-        skipIf: (c) => !marked(c, RESET_LIMIT_KEY),
-      },
-      {
-        name: 'reads',
-        ttl: 60_000,
-        limit: 600,
-        getTracker: byCaller,
-        skipIf: (c) => UNSAFE.has(method(c)),
-      },
-      {
-        name: 'writes',
-        ttl: 60_000,
-        limit: 120,
-        getTracker: byCaller,
-        skipIf: (c) => !UNSAFE.has(method(c)),
-      },
-    ],
+    throttlers: THROTTLERS,
     storage: new ResilientThrottlerStorage(new ThrottlerStorageRedisService(redis)),
   };
 }
