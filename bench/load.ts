@@ -12,8 +12,9 @@
  *    tutor and runs the intervention rules (as the first start of the demo
  *    does), and creates the staff users.
  * 2. Starts the app as a child process with ROLE=all (web + queues + outbox
- *    relay) on BENCH_PORT (default 3917), its own Redis key prefix and
- *    LOG_LEVEL=log (JSON lines, as in production, sent to /dev/null).
+ *    relay) on BENCH_PORT (default 3917), its own Redis key prefix,
+ *    LOG_LEVEL=log (JSON lines, as in production, sent to /dev/null) and the
+ *    Dockerfile's NODE_OPTIONS (its heap limit).
  * 3. For BENCH_SECONDS (default 60) runs 50 concurrent clients, each a closed
  *    loop pausing BENCH_THINK_MS (default 1000) between requests: a manager who
  *    opens a page a second is a fast reader (100 gives a stress test that
@@ -26,10 +27,15 @@
  *      completed sessions every 2 s (BENCH_INGEST_RATE, default 50 sessions/s
  *      in all; the product's scale is thousands a day), which the
  *      pipeline evaluates meanwhile (outbox → recompute → rules);
- *    - 8 load-balancer probes on /health/ready.
+ *    - 8 load-balancer probes on /health/ready, on a worker thread of their
+ *      own (a load balancer is another machine: this process's own
+ *      event-loop delay, from parsing pages, is not the app's latency).
+ *    Clients start spread over the first think time, as people do, rather
+ *    than as one burst at t = 0.
  * 4. Prints per kind: requests, req/s, p50/p95/p99 (request to last byte over
  *    loopback), errors (anything but the expected status), the peak RSS of
- *    the app process (sampled every 250 ms from /proc) and the load average.
+ *    the app process (sampled every 250 ms from /proc), the load average and
+ *    the event-loop delay of the app (from its /metrics) and of this client.
  *    Then stops the app (SIGTERM) and drops the database (BENCH_KEEP=1 keeps
  *    it) and the app's Redis keys.
  */
@@ -38,7 +44,9 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -133,6 +141,68 @@ function rssMb(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * `probes` load-balancer probes of /health/ready on a worker thread, each a
+ * closed loop pausing `thinkMs`, probe i starting `firstStepMs + i *
+ * spacingMs` in; resolves with the latencies of 200s and the other outcomes.
+ */
+function probesOnOwnThread(options: {
+  base: string;
+  probes: number;
+  thinkMs: number;
+  end: number;
+  firstStepMs: number;
+  spacingMs: number;
+}): Promise<{ samples: number[]; errors: string[] }> {
+  const code = `
+    const { parentPort, workerData: o } = require('node:worker_threads');
+    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+    const samples = [], errors = [];
+    const probe = async (i) => {
+      const headers = { 'X-Forwarded-For': '198.18.' + (90 + i) + '.1' };
+      await sleep(o.firstStepMs + i * o.spacingMs);
+      while (Date.now() < o.end) {
+        const started = performance.now();
+        try {
+          const res = await fetch(o.base + '/health/ready', { headers });
+          await res.arrayBuffer();
+          if (res.status === 200) samples.push(performance.now() - started);
+          else errors.push(res.status + ' /health/ready');
+        } catch (error) {
+          errors.push(error.message + ' /health/ready');
+        }
+        await sleep(o.thinkMs);
+      }
+    };
+    Promise.all(Array.from({ length: o.probes }, (_, i) => probe(i))).then(() =>
+      parentPort.postMessage({ samples, errors }),
+    );
+  `;
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(code, { eval: true, workerData: options });
+    worker.once('message', (result: { samples: number[]; errors: string[] }) => {
+      resolve(result);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+  });
+}
+
+/** The app's event-loop delay since the last scrape (prom-client resets it on every collect). */
+async function appLoopLag(token: string): Promise<{ p99: string; max: string }> {
+  const text = await fetch(`${BASE}/metrics`, { headers: { Authorization: `Bearer ${token}` } })
+    .then((r) => r.text())
+    .catch(() => '');
+  const read = (name: string) => {
+    const v = new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1];
+    return v === undefined ? '?' : (Number(v) * 1000).toFixed(1);
+  };
+  return {
+    p99: read('nodejs_eventloop_lag_p99_seconds'),
+    max: read('nodejs_eventloop_lag_max_seconds'),
+  };
 }
 
 /** Signs in through the login form like a browser; returns the Cookie header. */
@@ -246,11 +316,17 @@ async function main(): Promise<void> {
 
     // 2. The app, as its own process.
     const built = existsSync(join(ROOT, 'dist/src/main.js'));
+    const metricsToken = randomBytes(24).toString('hex');
     const args = built
       ? ['dist/src/main.js']
       : ['-r', 'ts-node/register/transpile-only', 'src/main.ts'];
     // BENCH_APP_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the app.
     const nodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    // The heap limit the image sets: V8 sizes its heap from this machine's memory otherwise.
+    const nodeOptions = /NODE_OPTIONS=(\S+)/.exec(
+      readFileSync(join(ROOT, 'Dockerfile'), 'utf8'),
+    )?.[1];
+    if (!nodeOptions) throw new Error('the Dockerfile sets no NODE_OPTIONS');
     child = spawn(process.execPath, [...nodeArgs, ...args], {
       cwd: ROOT,
       // BENCH_APP_LOG=file keeps the app's JSON log lines.
@@ -272,6 +348,8 @@ async function main(): Promise<void> {
         API_KEYS: apiKeys.join(','),
         DEMO_DATA: 'false',
         LOG_LEVEL: 'log',
+        NODE_OPTIONS: nodeOptions,
+        METRICS_TOKEN: metricsToken,
         ...(process.env.JOB_SLOTS ? { JOB_SLOTS: process.env.JOB_SLOTS } : {}),
       },
     });
@@ -289,7 +367,7 @@ async function main(): Promise<void> {
     }
     const pid = child.pid!;
     console.log(
-      `app: ${built ? 'node dist/src/main.js' : 'ts-node src/main.ts'} (pid ${pid}), ROLE=all, port ${PORT}`,
+      `app: ${built ? 'node dist/src/main.js' : 'ts-node src/main.ts'} (pid ${pid}), ROLE=all, port ${PORT}, NODE_OPTIONS=${nodeOptions} (as in the Dockerfile)`,
     );
 
     // Sign everyone in before the clock starts.
@@ -305,6 +383,10 @@ async function main(): Promise<void> {
       const mb = rssMb(pid);
       if (mb) rss.push(mb);
     }, 250);
+    // Event-loop stalls on both sides: a slow answer may be the app's, or this client's own.
+    const clientLoop = monitorEventLoopDelay({ resolution: 10 });
+    clientLoop.enable();
+    await appLoopLag(metricsToken); // a scrape resets the app's loop-delay histogram
     const load0 = loadavg();
     const started = Date.now();
     const end = started + SECONDS * 1000;
@@ -319,8 +401,15 @@ async function main(): Promise<void> {
       '?sort=due',
     ];
 
+    // People and probes do not act in step: client g of the 45 readers starts
+    // g/45 of a think time in (the ingesters keep their own spacing). Started
+    // together, their first requests arrive as one burst on cold connections
+    // that every kind then waits behind (0.3-0.45 s for all 45 at t = 0).
+    const READERS = MANAGERS + API_READERS + PROBES;
+    const firstStep = (g: number) => sleep((g * THINK_MS) / READERS);
     const manager = async (i: number) => {
       const headers = { Cookie: managers[i], 'X-Forwarded-For': `198.18.${10 + i}.1` };
+      await firstStep(i);
       while (Date.now() < end) {
         await timed('page: queue', `${BASE}/interventions${pick(filters)}`, { headers });
         await sleep(THINK_MS);
@@ -337,6 +426,7 @@ async function main(): Promise<void> {
         Authorization: `Bearer ${readers[i]}`,
         'X-Forwarded-For': `198.18.${60 + i}.1`,
       };
+      await firstStep(MANAGERS + i);
       while (Date.now() < end) {
         const path = pick([
           '/api/v1/interventions?limit=50',
@@ -378,22 +468,31 @@ async function main(): Promise<void> {
         await sleep(Math.max(0, INGEST_EVERY_MS - (Date.now() - tick)));
       }
     };
-    const probe = async (i: number) => {
-      const headers = { 'X-Forwarded-For': `198.18.${90 + i}.1` };
-      while (Date.now() < end) {
-        await timed('health/ready', `${BASE}/health/ready`, { headers });
-        await sleep(THINK_MS);
-      }
-    };
+    // The probes are a load balancer, another machine: they run on an event
+    // loop of their own, so this process's parsing of pages (its own loop
+    // delay is printed below) does not show up as probe latency.
+    const probes = probesOnOwnThread({
+      base: BASE,
+      probes: PROBES,
+      thinkMs: THINK_MS,
+      end,
+      firstStepMs: ((MANAGERS + API_READERS) * THINK_MS) / READERS,
+      spacingMs: THINK_MS / READERS,
+    });
     await Promise.all([
       ...Array.from({ length: MANAGERS }, (_, i) => manager(i)),
       ...Array.from({ length: API_READERS }, (_, i) => reader(i)),
       ...Array.from({ length: INGESTERS }, (_, i) => ingester(i)),
-      ...Array.from({ length: PROBES }, (_, i) => probe(i)),
+      probes.then((r) => {
+        samples.set('health/ready', r.samples);
+        if (r.errors.length) errors.set('health/ready', r.errors);
+      }),
     ]);
     const elapsed = (Date.now() - started) / 1000;
     clearInterval(sampler);
     const load1 = loadavg();
+    clientLoop.disable();
+    const appLoop = await appLoopLag(metricsToken);
 
     const [{ n: measured }] = (
       await db.query<{ n: number }>(
@@ -443,6 +542,9 @@ async function main(): Promise<void> {
     );
     console.log(
       `load average: ${load0.map((l) => l.toFixed(2)).join(' ')} at the start, ${load1.map((l) => l.toFixed(2)).join(' ')} at the end`,
+    );
+    console.log(
+      `event-loop delay: app p99 ${appLoop.p99} ms, max ${appLoop.max} ms; this client p99 ${(clientLoop.percentile(99) / 1e6).toFixed(1)} ms, max ${(clientLoop.max / 1e6).toFixed(1)} ms`,
     );
     const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
     console.log(
