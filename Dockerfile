@@ -41,8 +41,14 @@ RUN npm run build \
 # ---------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
 
+# NODE_OPTIONS: V8 may size its heap from the host's memory, not from the
+# plan's. A 256 MB old generation keeps the app near 210 MB RSS under
+# bench:load (without it, 280-400 MB), leaving room on Render's 512 MB
+# starter plan for the nightly training child (its own limit,
+# TRAINING_MAX_HEAP_MB, set on its command line, which wins over this).
 ENV NODE_ENV=production \
-    PORT=3000
+    PORT=3000 \
+    NODE_OPTIONS=--max-old-space-size=256
 
 WORKDIR /app
 
