@@ -131,8 +131,12 @@ describe('churn prediction on synthetic data', () => {
     expect(perDay.length).toBeGreaterThan(10);
     expectSameFeatures(forScoring, perDay);
     // The windows differ, so the grain is really exercised (not four copies of one number).
-    const someone = forScoring.find((r) => (r.values.sessions_90d ?? 0) > 0)!;
-    expect(someone.values.sessions_90d).toBeGreaterThan(someone.values.sessions_7d ?? 0);
+    // Not the first tutor with sessions: one whose sessions all fall in the last week has
+    // equal counts, which depends on the day the data is generated.
+    const widerWindow = forScoring.filter(
+      (r) => (r.values.sessions_90d ?? 0) > (r.values.sessions_7d ?? 0),
+    );
+    expect(widerWindow.length).toBeGreaterThan(0);
   });
 
   it('gives every tutor the PRD weighted score before any model is trained, with its own top factors', async () => {
