@@ -18,16 +18,19 @@ import { AppConfig } from '../config/app-config';
 import { NoRateLimit } from '../security/rate-limit';
 import { WorkerStats } from '../workers/worker-stats.service';
 import { probeDisk, probeQueues, probeSmtp, ProbeResult, withTimeout } from './probes';
-import { PingResult, PROBE_REFRESH_MS, PROBE_REUSE_MS, Readiness } from './readiness.service';
+import { PingResult, Readiness } from './readiness.service';
 import { ReusedCheck } from './reused-check';
 
 const REDIS_PING_TIMEOUT_MS = 300;
 
+/**
+ * Probes for load balancers and operators. `live` and `ready` carry no rate
+ * limit: a load balancer probes from one address many times a minute, a 429
+ * would take a healthy instance out of rotation, and the limit's counter is a
+ * Redis round trip per probe. `deep` stays limited (admins only, and slow).
+ */
 @ApiTags('health')
 @Controller('health')
-// A load balancer probes from one address many times a minute: a 429 would take
-// a healthy instance out of rotation, and the rate-limit counter is a Redis
-// round trip per probe. /health/deep stays limited (admins only, and slow).
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
@@ -45,11 +48,7 @@ export class HealthController {
   }
 
   /** PING answered from memory while it keeps succeeding (see ReusedCheck). */
-  private readonly redisPing = new ReusedCheck(
-    () => this.pingRedis(),
-    PROBE_REFRESH_MS,
-    PROBE_REUSE_MS,
-  );
+  private readonly redisPing = new ReusedCheck(() => this.pingRedis());
 
   /** The process is up. Never touches a dependency. */
   @Get('live')
@@ -64,9 +63,10 @@ export class HealthController {
    * Ready to serve: 503 when PostgreSQL does not answer, when migrations are
    * pending, or when ROLE=all|worker and a job has no processor attached. A
    * Redis outage is reported as degraded (200): pages still work and events
-   * wait in the outbox. Cheap: one SELECT 1 on a connection of its own, one
-   * PING, the rest from memory; a success of either is reused for a second
-   * (unless its connection drops), so probes under load cost next to nothing.
+   * wait in the outbox. Cheap: a SELECT 1 on a connection of its own and a
+   * PING, each answered from memory while it keeps succeeding (ReusedCheck:
+   * refreshed in the background, forgotten when its connection drops), so a
+   * probe under load waits for neither.
    */
   @Get('ready')
   @Public()

@@ -10,10 +10,6 @@ import { QueueRegistry } from '../workers/queue-registry';
 import { QueueWorkers } from '../workers/queue-workers.service';
 import { ALL_JOBS, JobDefinition } from '../workers/queues';
 
-/** A readiness dependency check is refreshed in the background once this old... */
-export const PROBE_REFRESH_MS = 500;
-/** ...and trusted this long (a dependency that stops answering is reported within it). */
-export const PROBE_REUSE_MS = 2_000;
 /** How often a process that saw pending migrations looks again (another process may apply them). */
 const PENDING_RECHECK_MS = 10_000;
 
@@ -64,23 +60,19 @@ export type PingResult = { up: true; latencyMs: number } | { up: false; message:
 /**
  * "Does PostgreSQL answer?" on a connection of its own, so a probe never
  * queues behind a pool busy with real work (a busy pool is not an outage).
- * Answered from memory while `SELECT 1` keeps succeeding (see ReusedCheck:
- * refreshed in the background after `refreshMs`, trusted for `reuseMs`); the
- * connection dropping (PostgreSQL gone closes the socket) forgets it at once.
+ * Answered from memory while `SELECT 1` keeps succeeding (see ReusedCheck);
+ * the connection dropping (PostgreSQL gone closes the socket) forgets it at
+ * once.
  */
 export class DatabasePing {
   private client?: Client;
   private connecting?: Promise<Client>;
-  private readonly reused: ReusedCheck<PingResult>;
+  private readonly reused = new ReusedCheck(() => this.check());
 
   constructor(
     private readonly url: string,
     private readonly timeoutMs = 1_000,
-    refreshMs = PROBE_REFRESH_MS,
-    reuseMs = PROBE_REUSE_MS,
-  ) {
-    this.reused = new ReusedCheck(() => this.check(), refreshMs, reuseMs);
-  }
+  ) {}
 
   ping(): Promise<PingResult> {
     return this.reused.get();

@@ -17,13 +17,27 @@ function controlled() {
   };
 }
 
+/** Fake time at 0, a controlled check, and a ReusedCheck over it (refresh 0.5 s, reuse 2 s). */
+function setup() {
+  jest.useFakeTimers({ now: 0 });
+  const c = controlled();
+  return { c, reused: new ReusedCheck(c.check, 500, 2_000) };
+}
+
+/** As setup(), with one success remembered from t = 0. */
+async function afterOneSuccess() {
+  const s = setup();
+  const first = s.reused.get();
+  s.c.answer(true);
+  await first;
+  return s;
+}
+
 describe('ReusedCheck', () => {
   afterEach(() => jest.useRealTimers());
 
   it('makes the first probe wait, then answers from memory without calling the dependency', async () => {
-    jest.useFakeTimers({ now: 0 });
-    const c = controlled();
-    const reused = new ReusedCheck(c.check, 500, 2_000);
+    const { c, reused } = setup();
     const first = reused.get();
     const concurrent = reused.get();
     c.answer(true);
@@ -35,12 +49,7 @@ describe('ReusedCheck', () => {
   });
 
   it('after refreshMs answers at once and refreshes in the background', async () => {
-    jest.useFakeTimers({ now: 0 });
-    const c = controlled();
-    const reused = new ReusedCheck(c.check, 500, 2_000);
-    const first = reused.get();
-    c.answer(true);
-    await first;
+    const { c, reused } = await afterOneSuccess();
     jest.setSystemTime(600);
     // Answered from memory although the dependency has not answered the new check.
     await expect(reused.get()).resolves.toEqual({ up: true, n: 1 });
@@ -54,12 +63,7 @@ describe('ReusedCheck', () => {
   });
 
   it('stops trusting a success after reuseMs when the background checks hang', async () => {
-    jest.useFakeTimers({ now: 0 });
-    const c = controlled();
-    const reused = new ReusedCheck(c.check, 500, 2_000);
-    const first = reused.get();
-    c.answer(true);
-    await first;
+    const { c, reused } = await afterOneSuccess();
     jest.setSystemTime(600);
     await reused.get(); // starts a background check that does not answer yet
     jest.setSystemTime(2_100);
@@ -72,9 +76,7 @@ describe('ReusedCheck', () => {
   });
 
   it('never reuses a failure, and forget() makes the next probe wait', async () => {
-    jest.useFakeTimers({ now: 0 });
-    const c = controlled();
-    const reused = new ReusedCheck(c.check, 500, 2_000);
+    const { c, reused } = setup();
     const failed = reused.get();
     c.answer(false);
     await expect(failed).resolves.toEqual({ up: false, n: 1 });
@@ -91,9 +93,7 @@ describe('ReusedCheck', () => {
   });
 
   it('a check that began before forget() leaves no success behind', async () => {
-    jest.useFakeTimers({ now: 0 });
-    const c = controlled();
-    const reused = new ReusedCheck(c.check, 500, 2_000);
+    const { c, reused } = setup();
     const inFlight = reused.get();
     reused.forget();
     c.answer(true);

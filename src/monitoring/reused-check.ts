@@ -16,6 +16,11 @@
  * its connection drops and the owner calls `forget()`), and one that comes
  * back on the next probe.
  */
+/** A success is refreshed in the background once this old... */
+export const REFRESH_MS = 500;
+/** ...and trusted this long (a dependency that stops answering is reported within it). */
+export const REUSE_MS = 2_000;
+
 export class ReusedCheck<T extends { up: boolean }> {
   private success?: { at: number; result: T };
   private inFlight?: Promise<T>;
@@ -24,8 +29,8 @@ export class ReusedCheck<T extends { up: boolean }> {
 
   constructor(
     private readonly check: () => Promise<T>,
-    private readonly refreshMs: number,
-    private readonly reuseMs: number,
+    private readonly refreshMs = REFRESH_MS,
+    private readonly reuseMs = REUSE_MS,
   ) {}
 
   get(): Promise<T> {
