@@ -57,6 +57,8 @@ import { InterventionRuleRunner } from '../src/interventions/intervention-rule-r
 import { NightlyEvaluationService } from '../src/performance/nightly-evaluation.service';
 import { FieldCipher } from '../src/security/field-cipher';
 import { SyntheticDataService } from '../src/tutoring/synthetic/synthetic-data.service';
+import type { ProbePlan } from './support/probe-thread';
+import { noTimings, Timings, timedRequest } from './support/timed-request';
 
 const BASE_DB = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -85,8 +87,11 @@ type Kind =
   | 'api: read'
   | 'ingest: batch of 20'
   | 'health/ready';
-const samples = new Map<Kind, number[]>();
-const errors = new Map<Kind, string[]>();
+const timings = new Map<Kind, Timings>();
+const timingsOf = (kind: Kind): Timings => {
+  if (!timings.has(kind)) timings.set(kind, noTimings());
+  return timings.get(kind)!;
+};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (sorted: number[], p: number) =>
@@ -104,34 +109,14 @@ async function admin(sql: string): Promise<void> {
   }
 }
 
-/** Times one request; anything but `expect` is an error of its kind. */
-async function timed(
+/** Times one request into its kind's timings (see timedRequest). */
+function timed(
   kind: Kind,
   url: string,
   init: RequestInit & { headers: Record<string, string> },
   expect = 200,
-): Promise<Response | null> {
-  const started = performance.now();
-  try {
-    const res = await fetch(url, { ...init, redirect: 'manual' });
-    await res.arrayBuffer();
-    const ms = performance.now() - started;
-    if (res.status !== expect) {
-      const list = errors.get(kind) ?? [];
-      list.push(`${res.status} ${url.replace(BASE, '')}`);
-      errors.set(kind, list);
-    } else {
-      const list = samples.get(kind) ?? [];
-      list.push(ms);
-      samples.set(kind, list);
-    }
-    return res;
-  } catch (error) {
-    const list = errors.get(kind) ?? [];
-    list.push(`${(error as Error).message} ${url.replace(BASE, '')}`);
-    errors.set(kind, list);
-    return null;
-  }
+): Promise<void> {
+  return timedRequest(timingsOf(kind), url, init, expect);
 }
 
 function rssMb(pid: number): number | null {
@@ -143,47 +128,16 @@ function rssMb(pid: number): number | null {
   }
 }
 
-/**
- * `probes` load-balancer probes of /health/ready on a worker thread, each a
- * closed loop pausing `thinkMs`, probe i starting `firstStepMs + i *
- * spacingMs` in; resolves with the latencies of 200s and the other outcomes.
- */
-function probesOnOwnThread(options: {
-  base: string;
-  probes: number;
-  thinkMs: number;
-  end: number;
-  firstStepMs: number;
-  spacingMs: number;
-}): Promise<{ samples: number[]; errors: string[] }> {
-  const code = `
-    const { parentPort, workerData: o } = require('node:worker_threads');
-    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-    const samples = [], errors = [];
-    const probe = async (i) => {
-      const headers = { 'X-Forwarded-For': '198.18.' + (90 + i) + '.1' };
-      await sleep(o.firstStepMs + i * o.spacingMs);
-      while (Date.now() < o.end) {
-        const started = performance.now();
-        try {
-          const res = await fetch(o.base + '/health/ready', { headers });
-          await res.arrayBuffer();
-          if (res.status === 200) samples.push(performance.now() - started);
-          else errors.push(res.status + ' /health/ready');
-        } catch (error) {
-          errors.push(error.message + ' /health/ready');
-        }
-        await sleep(o.thinkMs);
-      }
-    };
-    Promise.all(Array.from({ length: o.probes }, (_, i) => probe(i))).then(() =>
-      parentPort.postMessage({ samples, errors }),
-    );
-  `;
+/** The probes of `plan` on a worker thread of their own (bench/support/probe-thread.ts). */
+function probesOnOwnThread(plan: ProbePlan): Promise<Timings> {
+  // This runs under ts-node; the thread registers it too before loading the module.
+  const code = `require('ts-node').register({ transpileOnly: true }); require(${JSON.stringify(
+    join(__dirname, 'support', 'probe-thread.ts'),
+  )});`;
   return new Promise((resolve, reject) => {
-    const worker = new Worker(code, { eval: true, workerData: options });
-    worker.once('message', (result: { samples: number[]; errors: string[] }) => {
-      resolve(result);
+    const worker = new Worker(code, { eval: true, workerData: plan });
+    worker.once('message', (timings: Timings) => {
+      resolve(timings);
       void worker.terminate();
     });
     worker.once('error', reject);
@@ -483,10 +437,7 @@ async function main(): Promise<void> {
       ...Array.from({ length: MANAGERS }, (_, i) => manager(i)),
       ...Array.from({ length: API_READERS }, (_, i) => reader(i)),
       ...Array.from({ length: INGESTERS }, (_, i) => ingester(i)),
-      probes.then((r) => {
-        samples.set('health/ready', r.samples);
-        if (r.errors.length) errors.set('health/ready', r.errors);
-      }),
+      probes.then((r) => timings.set('health/ready', r)),
     ]);
     const elapsed = (Date.now() - started) / 1000;
     clearInterval(sampler);
@@ -517,8 +468,8 @@ async function main(): Promise<void> {
       'ingest: batch of 20',
       'health/ready',
     ] as Kind[]) {
-      const s = (samples.get(kind) ?? []).sort((a, b) => a - b);
-      const e = errors.get(kind) ?? [];
+      const s = timingsOf(kind).samples.sort((a, b) => a - b);
+      const e = timingsOf(kind).errors;
       total += s.length + e.length;
       totalErrors += e.length;
       console.log(
@@ -527,9 +478,9 @@ async function main(): Promise<void> {
       if (e.length) console.log(`    e.g. ${[...new Set(e)].slice(0, 3).join('; ')}`);
     }
     const pages = ['page: queue', 'page: intervention', 'page: tutor']
-      .flatMap((k) => samples.get(k as Kind) ?? [])
+      .flatMap((k) => timingsOf(k as Kind).samples)
       .sort((a, b) => a - b);
-    const ready = (samples.get('health/ready') ?? []).sort((a, b) => a - b);
+    const ready = timingsOf('health/ready').samples.sort((a, b) => a - b);
     const peak = Math.max(...rss);
     console.log(
       `all                    ${String(total).padStart(8)} ${(total / elapsed).toFixed(1).padStart(7)}   errors ${totalErrors}`,
