@@ -111,6 +111,19 @@ describe('breach register: incidents with the 72-hour notification deadline', ()
     }
     await api('patch', `/api/v1/compliance/breaches/${id}`, { title: null }).expect(400);
     await api('patch', `/api/v1/compliance/breaches/${id}`, { status: 'notified' }).expect(400);
+    // An update checks each field it carries by the same rules as a new incident.
+    for (const [body, message] of [
+      [{ severity: 'apocalyptic' }, /severity/],
+      [{ affectedRecordCount: -1 }, /affectedRecordCount/],
+      [{ discoveredAt: 'yesterday' }, /discoveredAt/],
+      [{ colour: 'red' }, /colour/],
+    ] as const) {
+      const res = await api('patch', `/api/v1/compliance/breaches/${id}`, body);
+      expect({ status: res.status, message: res.body.message }).toEqual({
+        status: 400,
+        message: expect.stringMatching(message),
+      });
+    }
     await api('patch', '/api/v1/compliance/breaches/not-a-uuid', { status: 'closed' }).expect(400);
     await api('patch', '/api/v1/compliance/breaches/00000000-0000-4000-8000-000000000000', {
       status: 'closed',

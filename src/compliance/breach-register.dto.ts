@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -139,67 +139,7 @@ export class CreateBreachBody {
   actionsTaken?: string | null;
 }
 
-/** Any of the fields; null clears an optional one. */
-export class UpdateBreachBody {
-  @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
-  @title()
-  title?: string;
-
-  @ApiPropertyOptional({ maxLength: 5000 })
-  @IsOptional()
-  @description()
-  description?: string;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @dateTime('discoveredAt')
-  discoveredAt?: string;
-
-  @ApiPropertyOptional({ minimum: 0 })
-  @IsOptional()
-  @count('affectedRecordCount')
-  affectedRecordCount?: number;
-
-  @ApiPropertyOptional({ enum: BREACH_DATA_CATEGORIES, isArray: true })
-  @IsOptional()
-  @categories()
-  affectedCategories?: BreachDataCategory[];
-
-  @ApiPropertyOptional({ enum: BREACH_SEVERITIES })
-  @IsOptional()
-  @severity()
-  severity?: BreachSeverity;
-
-  @ApiPropertyOptional({ minimum: 0, nullable: true })
-  @IsOptional()
-  @count('affectedSubjectCount')
-  affectedSubjectCount?: number | null;
-
-  @ApiPropertyOptional({ enum: BREACH_SUBJECT_KINDS, isArray: true })
-  @IsOptional()
-  @subjectKinds()
-  affectedSubjectKinds?: BreachSubjectKind[];
-
-  @ApiPropertyOptional({ enum: BREACH_STATUSES })
-  @IsOptional()
-  @status()
-  status?: BreachStatus;
-
-  @ApiPropertyOptional({ nullable: true })
-  @IsOptional()
-  @dateTime('authorityNotifiedAt')
-  authorityNotifiedAt?: string | null;
-
-  @ApiPropertyOptional({ nullable: true })
-  @IsOptional()
-  @dateTime('subjectsNotifiedAt')
-  subjectsNotifiedAt?: string | null;
-
-  @ApiPropertyOptional({ maxLength: 5000, nullable: true })
-  @IsOptional()
-  @actions()
-  actionsTaken?: string | null;
-}
+/** Any of the fields, with the same rules; null clears an optional one. */
+export class UpdateBreachBody extends PartialType(CreateBreachBody) {}
 
 export type BreachInput = UpdateBreachBody;
