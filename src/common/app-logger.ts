@@ -3,7 +3,13 @@ import type { Request } from 'express';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger as PinoNestLogger, LoggerModule, Params, PinoLogger } from 'nestjs-pino';
-import { DestinationStream, Level, LevelWithSilent, stdTimeFunctions } from 'pino';
+import {
+  destination as pinoDestination,
+  DestinationStream,
+  Level,
+  LevelWithSilent,
+  stdTimeFunctions,
+} from 'pino';
 import type { AppConfig } from '../config/app-config';
 import { redactSecrets } from './redact';
 import { currentRequest } from './request-context';
@@ -185,7 +191,14 @@ export function loggingParams(
         (req.url ?? '').startsWith('/health/') || (req.url ?? '').startsWith('/metrics'),
     },
   };
-  return { pinoHttp: destination ? [options, destination] : options, renameContext: 'context' };
+  // Written synchronously: pino's default stdout stream is asynchronous and buffers a line
+  // written while the one before is in flight, and after a graceful shutdown Nest ends the
+  // process by re-raising the signal, which runs no exit handler to flush it, so the last
+  // lines of every shutdown ("queues closed after ...") could be lost.
+  return {
+    pinoHttp: [options, destination ?? pinoDestination({ dest: 1, sync: true })],
+    renameContext: 'context',
+  };
 }
 
 /** Nest's LoggerService on pino, without Nest's boot chatter below debug. */
