@@ -760,8 +760,10 @@ describe('interventions: priority, policy changes, manager notes, configuration 
       return n;
     };
     try {
-      // Three days on, the critical ones (2 working days) are breached and others at risk or on track.
-      const later = new Date(Date.now() + 3 * 86_400_000);
+      // A week on (five working days or more, whatever the weekday today), the critical
+      // ones (2 working days) are breached. Three calendar days were not enough when the
+      // test ran on a Thursday: the deadline fell on Monday.
+      const later = new Date(Date.now() + 7 * 86_400_000);
       clock.now = () => later;
       for (const who of ['manager', 'ops']) {
         const { body: stats } = await request(t.http)
