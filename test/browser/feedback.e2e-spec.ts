@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BrowserContext, chromium, Page } from 'playwright-core';
+import { Page } from 'playwright-core';
 import { NotificationLinks } from '../../src/notifications/notification-links';
+import { openPhoneBrowser, PhoneBrowser } from '../helpers/browser';
 import { completedSession, studentItem, tutorItem } from '../helpers/fixtures';
 import { ingest } from '../helpers/ingest';
 import { startTestApp, TestApp } from '../helpers/test-app';
@@ -12,13 +12,10 @@ const ARTIFACTS = join(__dirname, 'artifacts');
 
 describe('browser: a student gives feedback on a phone (390 px)', () => {
   let t: TestApp;
-  let browser: BrowserContext;
+  let browser: PhoneBrowser;
   let page: Page;
   let base: string;
-  let profile: string;
   let sessionId: string;
-  const consoleErrors: string[] = [];
-  const failedLoads: string[] = [];
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -33,38 +30,13 @@ describe('browser: a student gives feedback on a phone (390 px)', () => {
     ]);
     sessionId = s.id!;
     mkdirSync(ARTIFACTS, { recursive: true });
-    profile = mkdtempSync(join(tmpdir(), 'tm-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 390, height: 844 },
-      javaScriptEnabled: false,
-    });
-    page = await browser.newPage();
-    page.on('console', (msg) => {
-      if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text()))
-        consoleErrors.push(msg.text());
-    });
-    page.on('pageerror', (error) => consoleErrors.push(error.message));
-    page.on('response', (res) => {
-      if (res.status() >= 400 && !res.url().endsWith('/favicon.ico'))
-        failedLoads.push(`${res.status()} ${res.url()}`);
-    });
+    browser = await openPhoneBrowser({ javaScriptEnabled: false });
+    page = browser.page;
   });
 
   afterAll(async () => {
     await browser?.close();
     await t.close();
-    rmSync(profile, { recursive: true, force: true });
   });
 
   it('fills the form without JavaScript, fits the screen, and is thanked', async () => {
@@ -100,7 +72,7 @@ describe('browser: a student gives feedback on a phone (390 px)', () => {
     // Back and submit again: a clear page, nothing more stored.
     await page.goto(`${base}${path}`);
     await page.getByRole('heading', { name: /already recorded/ }).waitFor();
-    expect(consoleErrors).toEqual([]);
-    expect(failedLoads.filter((f) => !f.includes('/feedback/'))).toEqual([]);
+    expect(browser.consoleErrors).toEqual([]);
+    expect(browser.failedLoads.filter((f) => !f.includes('/feedback/'))).toEqual([]);
   });
 });

@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BrowserContext, chromium, Page } from 'playwright-core';
+import { Page } from 'playwright-core';
 import request from 'supertest';
+import { openPhoneBrowser, PhoneBrowser } from '../helpers/browser';
 import { apiSignIn, createUser } from '../helpers/auth';
 import { tutorItem } from '../helpers/fixtures';
 import { ingest } from '../helpers/ingest';
@@ -13,12 +13,9 @@ const ARTIFACTS = join(__dirname, 'artifacts');
 
 describe('browser: a manager works the intervention queue', () => {
   let t: TestApp;
-  let browser: BrowserContext;
+  let browser: PhoneBrowser;
   let page: Page;
   let base: string;
-  let profile: string;
-  const consoleErrors: string[] = [];
-  const failedLoads: string[] = [];
   let manager: { email: string; password: string };
   let ops: { id: string; fullName: string };
   let ivId: string;
@@ -43,38 +40,13 @@ describe('browser: a manager works the intervention queue', () => {
         .send({ tutorId: tutor.id, type, priority, reason: `Seeded ${type}` })
         .expect(201);
     mkdirSync(ARTIFACTS, { recursive: true });
-    profile = mkdtempSync(join(tmpdir(), 'tm-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 390, height: 844 },
-    });
-    page = await browser.newPage();
-    page.on('console', (msg) => {
-      if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text()))
-        consoleErrors.push(msg.text());
-    });
-    page.on('pageerror', (error) => consoleErrors.push(error.message));
-    // A failed load is reported by URL; the browser's own favicon probe is not the app's (no favicon is served).
-    page.on('response', (res) => {
-      if (res.status() >= 400 && !res.url().endsWith('/favicon.ico'))
-        failedLoads.push(`${res.status()} ${res.url()}`);
-    });
+    browser = await openPhoneBrowser();
+    page = browser.page;
   });
 
   afterAll(async () => {
     await browser?.close();
     await t.close();
-    rmSync(profile, { recursive: true, force: true });
   });
 
   it('signs in, filters, opens, assigns, starts, waits and records an outcome', async () => {
@@ -187,7 +159,7 @@ describe('browser: a manager works the intervention queue', () => {
       const overflow = Number(await page.evaluate('document.documentElement.scrollWidth'));
       expect({ path, fits: overflow <= 390 }).toEqual({ path, fits: true });
     }
-    expect(consoleErrors).toEqual([]);
-    expect(failedLoads).toEqual([]);
+    expect(browser.consoleErrors).toEqual([]);
+    expect(browser.failedLoads).toEqual([]);
   });
 });

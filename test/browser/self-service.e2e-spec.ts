@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BrowserContext, chromium, Page } from 'playwright-core';
+import { Page } from 'playwright-core';
+import { openPhoneBrowser, PhoneBrowser } from '../helpers/browser';
 import {
   createIntervention,
   managerToken,
@@ -22,12 +22,9 @@ const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString(
 
 describe('browser: a tutor and a student on their own pages at 390 px', () => {
   let t: TestApp;
-  let browser: BrowserContext;
+  let browser: PhoneBrowser;
   let page: Page;
   let base: string;
-  let profile: string;
-  const consoleErrors: string[] = [];
-  const failedLoads: string[] = [];
   let tutor: SeededTutor;
   let student: SeededStudent;
 
@@ -58,37 +55,13 @@ describe('browser: a tutor and a student on their own pages at 390 px', () => {
     await createIntervention(t, manager, tutor.id, 'peer_mentoring', 'Internal reason never shown');
 
     mkdirSync(ARTIFACTS, { recursive: true });
-    profile = mkdtempSync(join(tmpdir(), 'tm-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 390, height: 844 },
-    });
-    page = await browser.newPage();
-    page.on('console', (msg) => {
-      if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text()))
-        consoleErrors.push(msg.text());
-    });
-    page.on('pageerror', (error) => consoleErrors.push(error.message));
-    page.on('response', (res) => {
-      if (res.status() >= 400 && !res.url().endsWith('/favicon.ico'))
-        failedLoads.push(`${res.status()} ${res.url()}`);
-    });
+    browser = await openPhoneBrowser();
+    page = browser.page;
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
     await t.close();
-    rmSync(profile, { recursive: true, force: true });
   });
 
   const signIn = async (email: string, password: string) => {
@@ -166,7 +139,7 @@ describe('browser: a tutor and a student on their own pages at 390 px', () => {
     expect(await page.locator('#privacy-links a[href="/privacy"]').count()).toBe(3);
     await fitsWidth();
     await page.screenshot({ path: join(ARTIFACTS, 'self-service-student.png'), fullPage: true });
-    expect(consoleErrors).toEqual([]);
-    expect(failedLoads).toEqual([]);
+    expect(browser.consoleErrors).toEqual([]);
+    expect(browser.failedLoads).toEqual([]);
   });
 });
