@@ -30,12 +30,12 @@ import { Clock } from '../src/common/clock';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { runMigrationsLocked } from '../src/database/migrate';
 import { ChurnScoringService } from '../src/prediction/churn-scoring.service';
-import { CHURN_FEATURES } from '../src/prediction/churn-features';
+import { CHURN_FEATURES, fillMissing } from '../src/prediction/churn-features';
 import {
   FIRST_SESSION_SQL,
   FIRST_SESSION_FEATURES,
 } from '../src/prediction/first-session-features';
-import { LogisticArtifact, fitLogistic, predictLogistic } from '../src/prediction/logistic-model';
+import { fitLogistic, predictLogistic } from '../src/prediction/logistic-model';
 import { splitMetrics, auc } from '../src/prediction/model-metrics';
 import { ModelRegistryService } from '../src/prediction/model-registry.service';
 import type { ChildMessage } from '../src/prediction/training-child';
@@ -137,17 +137,6 @@ async function horizonOf(q: Query): Promise<string> {
   return addDays(String(last), 1);
 }
 
-const vectorFor = (
-  artifact: LogisticArtifact,
-  values: Record<string, number | null>,
-  defs: readonly { name: string; fill: string }[],
-) =>
-  defs.map((d) => {
-    const v = values[d.name];
-    if (v !== null && v !== undefined && Number.isFinite(v)) return v;
-    return d.fill === 'median' ? (artifact.medians[d.name] ?? 0) : 0;
-  });
-
 function ceiling(rows: number, positives: number) {
   return Math.min(1, positives / Math.max(1, Math.floor(rows / 10)));
 }
@@ -220,7 +209,7 @@ async function main() {
     const p = rows.map((r) =>
       predictLogistic(
         first.artifact,
-        vectorFor(first.artifact, firstSessionValues(r), FIRST_SESSION_FEATURES),
+        fillMissing(firstSessionValues(r), first.artifact.medians, FIRST_SESSION_FEATURES),
       ),
     );
     const y = rows.map((r) => Number(r.failed));

@@ -333,12 +333,17 @@ export function toPackedRows(
   });
 }
 
-/** Missing values filled: zero-rules with 0, median-rules with the given medians (or 0). */
+/**
+ * The feature vector in the order of `features` (the churn model's unless
+ * named), missing values filled: zero-rules with 0, median-rules with the
+ * given medians (or 0).
+ */
 export function fillMissing(
   values: Record<string, number | null>,
   medians: Record<string, number>,
+  features: readonly Pick<FeatureDefinition, 'name' | 'fill'>[] = CHURN_FEATURES,
 ): number[] {
-  return CHURN_FEATURES.map((f) => {
+  return features.map((f) => {
     const v = values[f.name];
     if (v !== null && v !== undefined && Number.isFinite(v)) return v;
     return f.fill === 'median' ? (medians[f.name] ?? 0) : 0;

@@ -6,6 +6,7 @@ import { queryRows } from '../common/query-rows';
 import { CATEGORIES } from '../notifications/notification-links';
 import { NotificationsService } from '../notifications/notifications.service';
 import { Student } from '../tutoring/entities/student.entity';
+import { fillMissing } from './churn-features';
 import { FIRST_SESSION_FEATURES, FIRST_SESSION_SQL } from './first-session-features';
 import { firstSessionTips } from './first-session-tips';
 import { LogisticArtifact, explainLogistic } from './logistic-model';
@@ -82,11 +83,7 @@ export class FirstSessionService {
       let risk: number;
       let factors: RiskFactor[];
       if (artifact) {
-        const vector = FIRST_SESSION_FEATURES.map((d) => {
-          const v = values[d.name];
-          if (v !== null && Number.isFinite(v)) return v;
-          return d.fill === 'median' ? (artifact.medians[d.name] ?? 0) : 0;
-        });
+        const vector = fillMissing(values, artifact.medians, FIRST_SESSION_FEATURES);
         const explained = explainLogistic(artifact, vector);
         risk = explained.probability;
         factors = explained.contributions
