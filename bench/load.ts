@@ -36,6 +36,8 @@
  *    loopback), errors (anything but the expected status), the peak RSS of
  *    the app process (sampled every 250 ms from /proc), the load average and
  *    the event-loop delay of the app (from its /metrics) and of this client.
+ * 5. Waits, at most BENCH_DRAIN_SECONDS (default 120), for the pipeline to
+ *    measure every ingested session, and prints how long that took.
  *    Then stops the app (SIGTERM) and drops the database (BENCH_KEEP=1 keeps
  *    it) and the app's Redis keys.
  */
@@ -79,6 +81,8 @@ const THINK_MS = Number(process.env.BENCH_THINK_MS ?? 1000);
 /** Sessions a second posted in all (BENCH_INGEST_RATE), in batches of 20 spread over the ingesters. */
 const INGEST_RATE = Number(process.env.BENCH_INGEST_RATE ?? 50);
 const INGEST_EVERY_MS = (INGESTERS * 20 * 1000) / INGEST_RATE;
+/** After the load, how long to wait at most for the pipeline to catch up (BENCH_DRAIN_SECONDS). */
+const DRAIN_SECONDS = Number(process.env.BENCH_DRAIN_SECONDS ?? 120);
 
 type Kind =
   | 'page: queue'
@@ -445,13 +449,16 @@ async function main(): Promise<void> {
     clientLoop.disable();
     const appLoop = await appLoopLag(metricsToken);
 
-    const [{ n: measured }] = (
-      await db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM tutor_metrics_triggers t JOIN sessions s ON s.id = t.record_id
-          WHERE s.external_id LIKE $1 AND t.metrics_updated_at IS NOT NULL`,
-        [`${run}-%`],
-      )
-    ).rows;
+    // Sessions of this run whose tutor's metrics have been recomputed since.
+    const countMeasured = async () =>
+      (
+        await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM tutor_metrics_triggers t JOIN sessions s ON s.id = t.record_id
+            WHERE s.external_id LIKE $1 AND t.metrics_updated_at IS NOT NULL`,
+          [`${run}-%`],
+        )
+      ).rows[0].n;
+    const measured = await countMeasured();
 
     console.log(
       `\n${SECONDS} s, 50 clients (${MANAGERS} managers, ${API_READERS} API readers, ${INGESTERS} ingesters, ${PROBES} probes), ` +
@@ -500,6 +507,21 @@ async function main(): Promise<void> {
     const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
     console.log(
       `targets: errors 0 → ${totalErrors} ${verdict(totalErrors === 0)}; page p95 < 100 ms → ${pct(pages, 95).toFixed(1)} ${verdict(pct(pages, 95) < 100)}; /health/ready p99 < 20 ms → ${pct(ready, 99).toFixed(1)} ${verdict(pct(ready, 99) < 20)}; RSS < 350 MB → ${peak.toFixed(0)} ${verdict(peak < 350)}`,
+    );
+
+    // After the load: how long the pipeline takes to catch up with what was ingested
+    // (BENCH_DRAIN_SECONDS, default 120, at most), with nothing else asking for the CPU.
+    const drainStart = Date.now();
+    let drained = measured;
+    while (drained < sessionNo && Date.now() - drainStart < DRAIN_SECONDS * 1000) {
+      await sleep(1000);
+      drained = await countMeasured();
+    }
+    const drainSeconds = ((Date.now() - drainStart) / 1000).toFixed(0);
+    console.log(
+      drained === sessionNo
+        ? `pipeline after the load: all ${sessionNo} sessions reached the metrics ${drainSeconds} s after the load ended`
+        : `pipeline after the load: ${drained} of ${sessionNo} sessions reached the metrics ${drainSeconds} s after the load ended`,
     );
   } finally {
     if (child && child.exitCode === null) {
