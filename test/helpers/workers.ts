@@ -61,12 +61,34 @@ export async function unpublishedEvents(dataSource: DataSource): Promise<number>
   return n;
 }
 
-/** Waits until every outbox event is published and every queue is empty. */
+/**
+ * Waits until every outbox event is published and every queue is empty, and
+ * stays so between two polls with no job finished in between. One look is not
+ * enough: a job can commit an event and finish between the outbox count and
+ * the queue count, and the job its event then fans out to would start after
+ * "idle" was declared.
+ */
 export async function waitForIdle(t: TestApp, timeoutMs = 30_000): Promise<void> {
   const queues = QUEUE_NAMES.map((q) => queueOf(t, q));
+  const finished = async () => {
+    let n = 0;
+    for (const queue of queues) {
+      const counts = await queue.getJobCounts();
+      n += counts.completed + counts.failed;
+    }
+    return n;
+  };
+  let previous = -1;
   await waitFor(
     'the outbox and the queues to drain',
-    async () => (await unpublishedEvents(t.dataSource)) === 0 && (await pendingJobs(queues)) === 0,
+    async () => {
+      const done = await finished();
+      const idle =
+        (await pendingJobs(queues)) === 0 && (await unpublishedEvents(t.dataSource)) === 0;
+      const settled = idle && done === previous && done === (await finished());
+      previous = idle ? done : -1;
+      return settled;
+    },
     timeoutMs,
     200,
   );
