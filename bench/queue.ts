@@ -19,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { createApp } from '../src/app.factory';
@@ -222,10 +223,14 @@ async function main() {
       )[0].n,
     );
     const before = queries;
+    // The recompute shares the event loop with every request: its longest stall is what they wait.
+    const stalls = monitorEventLoopDelay({ resolution: 10 });
+    stalls.enable();
     const started = Date.now();
     const recomputed = await app.get(InterventionsService).recomputeOpen();
+    stalls.disable();
     console.log(
-      `SLA policy change: recomputed ${recomputed} of ${open} open interventions in ${((Date.now() - started) / 1000).toFixed(1)} s, ${queries - before} SQL statements (batches of ${RECOMPUTE_BATCH})`,
+      `SLA policy change: recomputed ${recomputed} of ${open} open interventions in ${((Date.now() - started) / 1000).toFixed(1)} s, ${queries - before} SQL statements (batches of ${RECOMPUTE_BATCH}); event loop meanwhile: delay p99 ${(stalls.percentile(99) / 1e6).toFixed(0)} ms, max ${(stalls.max / 1e6).toFixed(0)} ms`,
     );
   } finally {
     await app.close();

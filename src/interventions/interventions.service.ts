@@ -40,7 +40,9 @@ export const RESOLVED_SORT_AT = new Date('9999-12-31T00:00:00Z');
 /** The event appended (in the assigning transaction) when someone else assigns an intervention to a user. */
 export const INTERVENTION_ASSIGNED_EVENT = 'intervention.assigned';
 /** Open interventions recomputed per transaction after a policy change (a handful of statements each). */
-export const RECOMPUTE_BATCH = 500;
+export const RECOMPUTE_BATCH = 200;
+/** Interventions whose clocks are computed between two turns of the event loop in a recompute. */
+const RECOMPUTE_YIELD_EVERY = 50;
 const UNIQUE_VIOLATION = '23505';
 const STATUS_ORDER: Record<InterventionStatus, number> = {
   open: 0,
@@ -607,7 +609,9 @@ export class InterventionsService {
             (notices.get(r.intervention_id) ?? new Set()).add(`${r.target}:${r.stage}`),
           );
         const now = this.clock.now();
-        for (const iv of ivs)
+        for (const [i, iv] of ivs.entries()) {
+          // The clocks are CPU only: let requests in between, not after the whole batch.
+          if (i > 0 && i % RECOMPUTE_YIELD_EVERY === 0) await new Promise(setImmediate);
           await this.applySla(
             m,
             iv,
@@ -616,6 +620,7 @@ export class InterventionsService {
             now,
             policy,
           );
+        }
         await this.saveSlaColumns(m, ivs);
         after = ids[ids.length - 1];
         return ivs.length;
