@@ -518,10 +518,9 @@ async function main(): Promise<void> {
       drained = await countMeasured();
     }
     const drainSeconds = ((Date.now() - drainStart) / 1000).toFixed(0);
+    const reached = drained === sessionNo ? `all ${sessionNo}` : `${drained} of ${sessionNo}`;
     console.log(
-      drained === sessionNo
-        ? `pipeline after the load: all ${sessionNo} sessions reached the metrics ${drainSeconds} s after the load ended`
-        : `pipeline after the load: ${drained} of ${sessionNo} sessions reached the metrics ${drainSeconds} s after the load ended`,
+      `pipeline after the load: ${reached} sessions reached the metrics ${drainSeconds} s after the load ended`,
     );
   } finally {
     if (child && child.exitCode === null) {

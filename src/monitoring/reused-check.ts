@@ -1,3 +1,8 @@
+/** A success is refreshed in the background once this old... */
+export const REFRESH_MS = 500;
+/** ...and trusted this long (a dependency that stops answering is reported within it). */
+export const REUSE_MS = 2_000;
+
 /**
  * A dependency check behind a load balancer's readiness probe, answered from
  * memory while the dependency is known to answer:
@@ -16,11 +21,6 @@
  * its connection drops and the owner calls `forget()`), and one that comes
  * back on the next probe.
  */
-/** A success is refreshed in the background once this old... */
-export const REFRESH_MS = 500;
-/** ...and trusted this long (a dependency that stops answering is reported within it). */
-export const REUSE_MS = 2_000;
-
 export class ReusedCheck<T extends { up: boolean }> {
   private success?: { at: number; result: T };
   private inFlight?: Promise<T>;
