@@ -1,7 +1,9 @@
 import request from 'supertest';
 import { Client } from 'pg';
+import { REUSE_MS } from '../src/monitoring/reused-check';
 import { startTestApp, TestApp } from './helpers/test-app';
 import { BASE_DATABASE_URL } from './helpers/test-database';
+import { waitFor } from './helpers/workers';
 
 async function asAdmin(sql: string): Promise<void> {
   const client = new Client({ connectionString: BASE_DATABASE_URL });
@@ -64,7 +66,17 @@ describe('health', () => {
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${db}'`,
       );
       try {
-        const res = await request(t.http).get('/health/ready').expect(503);
+        // Reported at once when the terminated connection's close reaches the app before
+        // the probe does, else by the next check: within ReusedCheck's REUSE_MS either way.
+        const res = await waitFor(
+          'readiness to report the database down',
+          async () => {
+            const r = await request(t.http).get('/health/ready');
+            return r.status === 503 ? r : null;
+          },
+          REUSE_MS + 3_000,
+        );
+        expect(res.status).toBe(503);
         expect(res.body.statusCode).toBe(503);
         expect(res.body.message).toBe('Not ready: database does not answer');
         expect(res.body.details.error.database.status).toBe('down');
