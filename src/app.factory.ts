@@ -15,6 +15,7 @@ import { toErrorBody } from './common/http-exception.filter';
 import { VIEWS_DIR } from './common/paths';
 import { requestContext } from './common/request-context';
 import { requestId } from './common/request-id.middleware';
+import { WebActivity } from './common/web-activity';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
 import { BULL_BOARD_PATH, mountBullBoard } from './workers/bull-board';
@@ -48,6 +49,8 @@ export async function createApp(
   app.disable('x-powered-by');
   // Counts every request by its matched route pattern, refused ones included.
   app.use(app.get(MonitoringMetrics).httpMiddleware());
+  // Tells the job slots when people are using the app (the pages come first).
+  app.use(app.get(WebActivity).middleware());
   app.use(requestId);
   app.use(requestContext);
   app.use(securityHeaders(config));

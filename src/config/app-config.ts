@@ -159,6 +159,10 @@ export const VARIABLES: Record<string, VariableDoc> = {
     description:
       'Jobs one process runs at once across all queues (default: 4 with ROLE=all, leaving database connections to the web; 8 with ROLE=worker)',
   },
+  JOB_SLOTS_WEB_BUSY: {
+    description:
+      'Jobs one process runs at once while people are using its pages or API (default 1): the web comes first, the pipeline catches up when they stop',
+  },
   SCHEDULE_TIME_ZONE: { description: 'Time zone of the schedules below (IANA name)' },
   SCHEDULE_NIGHTLY_EVALUATION: { description: 'Nightly evaluation of every tutor (cron)' },
   SCHEDULE_DATA_GENERATION: {
@@ -399,6 +403,12 @@ export class AppConfig {
   @Min(1)
   @Max(64)
   JOB_SLOTS?: number;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  JOB_SLOTS_WEB_BUSY = 1;
 
   @IsTimeZone()
   SCHEDULE_TIME_ZONE = 'UTC';

@@ -10,6 +10,7 @@ import {
   MetricValueWithName,
   Registry,
 } from 'prom-client';
+import { BACKGROUND_PATH } from '../common/web-activity';
 import { AppConfig } from '../config/app-config';
 import { QueueRegistry } from '../workers/queue-registry';
 import { WorkerStats } from '../workers/worker-stats.service';
@@ -20,7 +21,6 @@ import { withTimeout } from './probes';
 /** Database-derived values are read at most this often, whatever the scrape rate. */
 const DB_CACHE_MS = 15_000;
 /** Requests left out of the API latency alert. */
-const UNTIMED = /^\/(health\/|metrics|static\/|admin\/queues|favicon)/;
 const STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'paused'] as const;
 
 /** The route pattern Express matched (`/api/v1/tutors/:id`), never the raw URL. */
@@ -189,7 +189,7 @@ export class MonitoringMetrics implements OnApplicationBootstrap {
         this.httpRequests.inc(labels);
         this.httpDuration.observe(labels, seconds);
         // The API p95/p99 alert: what users wait for, not probes, scrapes or static files.
-        if (!UNTIMED.test(req.originalUrl ?? req.url)) this.latency.observe(seconds * 1000);
+        if (!BACKGROUND_PATH.test(req.originalUrl ?? req.url)) this.latency.observe(seconds * 1000);
       });
       next();
     };

@@ -38,3 +38,51 @@ describe('JobSlots', () => {
     expect(slots.usage).toEqual({ running: 0, waiting: 0 });
   });
 });
+
+describe('JobSlots, web first', () => {
+  const tick = () => new Promise((r) => setImmediate(r));
+
+  it('runs one job at a time while the web is busy, and the full size once it is quiet', async () => {
+    let busy = true;
+    const slots = new JobSlots(3, { busy: () => busy, busySize: 1, recheckMs: 5 });
+    const releases: (() => void)[] = [];
+    const started: number[] = [];
+    const jobs = [1, 2, 3, 4].map((i) =>
+      slots.run(async () => {
+        started.push(i);
+        await new Promise<void>((resolve) => releases.push(resolve));
+        return i;
+      }),
+    );
+    await tick();
+    expect(started).toEqual([1]);
+    expect(slots.usage).toEqual({ running: 1, waiting: 3 });
+    expect(slots.limit).toBe(1);
+
+    // The first job ends while people still browse: exactly one more starts.
+    releases.shift()!();
+    await tick();
+    await tick();
+    expect(started).toEqual([1, 2]);
+
+    // They stop: within a re-check the waiting jobs fill the full size, in arrival order.
+    busy = false;
+    await new Promise((r) => setTimeout(r, 30));
+    expect(started).toEqual([1, 2, 3, 4]);
+    expect(slots.usage).toEqual({ running: 3, waiting: 0 });
+
+    // Busy again: running jobs go on; a new one waits until the count is under the busy limit.
+    busy = true;
+    const fifth = slots.run(async () => {
+      started.push(5);
+      return 5;
+    });
+    releases.shift()!();
+    await tick();
+    await tick();
+    expect(started).toEqual([1, 2, 3, 4]);
+    while (releases.length) releases.shift()!();
+    expect(await Promise.all([...jobs, fifth])).toEqual([1, 2, 3, 4, 5]);
+    expect(slots.usage).toEqual({ running: 0, waiting: 0 });
+  });
+});

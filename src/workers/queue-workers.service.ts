@@ -5,6 +5,7 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
+import { WebActivity } from '../common/web-activity';
 import { AppConfig } from '../config/app-config';
 import { JobRegistry, RegisteredProcessor } from './job-registry';
 import { runJob } from './job-runner';
@@ -35,8 +36,13 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly registry: JobRegistry,
     private readonly relay: OutboxRelay,
     private readonly scheduler: Scheduler,
+    web: WebActivity,
   ) {
-    this.slots = new JobSlots(config.jobSlots);
+    // With ROLE=worker no request ever arrives, so the limit stays at JOB_SLOTS.
+    this.slots = new JobSlots(config.jobSlots, {
+      busy: () => web.busy(),
+      busySize: config.JOB_SLOTS_WEB_BUSY,
+    });
   }
 
   get processing(): boolean {
@@ -52,7 +58,7 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
     this.scheduler.start();
     this.relay.start();
     this.logger.log(
-      `processing ${this.registry.all().length} job types on ${this.queues.all().length} queues, ${this.slots.size} at a time`,
+      `processing ${this.registry.all().length} job types on ${this.queues.all().length} queues, ${this.slots.size} at a time (${Math.min(this.config.JOB_SLOTS_WEB_BUSY, this.slots.size)} while the web is in use)`,
     );
   }
 
