@@ -57,7 +57,6 @@ describe('JobSlots, web first', () => {
     await tick();
     expect(started).toEqual([1]);
     expect(slots.usage).toEqual({ running: 1, waiting: 3 });
-    expect(slots.limit).toBe(1);
 
     // The first job ends while people still browse: exactly one more starts.
     releases.shift()!();
@@ -83,6 +82,30 @@ describe('JobSlots, web first', () => {
     expect(started).toEqual([1, 2, 3, 4]);
     while (releases.length) releases.shift()!();
     expect(await Promise.all([...jobs, fifth])).toEqual([1, 2, 3, 4, 5]);
+    expect(slots.usage).toEqual({ running: 0, waiting: 0 });
+  });
+});
+
+describe('JobSlots, web first, long jobs', () => {
+  it('does not let a long job hold up the short ones while the web is busy', async () => {
+    const slots = new JobSlots(4, { busy: () => true, busySize: 1, longJobMs: 40, recheckMs: 5 });
+    let endLong!: () => void;
+    const long = slots.run(() => new Promise<void>((resolve) => (endLong = resolve)));
+    const started: string[] = [];
+    const short = slots.run(async () => {
+      started.push('short');
+    });
+    await new Promise((r) => setImmediate(r));
+    // The long job started a moment ago: it counts, and the short one waits.
+    expect(started).toEqual([]);
+    expect(slots.usage).toEqual({ running: 1, waiting: 1 });
+    // Once it has run longer than longJobMs it no longer counts against the busy limit.
+    await new Promise((r) => setTimeout(r, 80));
+    expect(started).toEqual(['short']);
+    await short;
+    expect(slots.usage).toEqual({ running: 1, waiting: 0 });
+    endLong();
+    await long;
     expect(slots.usage).toEqual({ running: 0, waiting: 0 });
   });
 });

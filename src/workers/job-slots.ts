@@ -4,66 +4,85 @@
  * process: without a cap the queues' concurrencies (66 handlers in all) would hold every
  * connection and a page would wait behind the pipeline.
  *
- * Web first: with `busy` given, only `busySize` jobs run at once while it answers true
- * (people are using the app), and the full `size` again once it answers false. The jobs
- * and the pages share one event loop; a page waits behind whatever job callbacks are
- * queued before it, so while people are browsing the pipeline runs at a walk and catches
- * up when they stop. Jobs already running are never interrupted; a waiting job starts as
- * soon as a slot is free under the current limit (re-checked every `recheckMs`).
+ * Web first: with `busy` given, while it answers true (people are using the app) a job
+ * starts only when fewer than `busySize` jobs started in the last `longJobMs` are still
+ * running; once it answers false the full `size` applies again. The jobs and the pages
+ * share one event loop, and a page waits behind every job callback queued before it, so
+ * while people browse the pipeline runs at a walk and catches up when they stop. A job
+ * running longer than `longJobMs` (training, a nightly run) stops counting against the
+ * busy limit: it would otherwise hold up every short job, the uptime checks included,
+ * for as long as it runs. Running jobs are never interrupted; while jobs wait under the
+ * busy limit it is looked at again every `recheckMs`.
  */
 export class JobSlots {
-  private running = 0;
-  private readonly waiting: (() => void)[] = [];
+  /** Start times (ms) of the running jobs. */
+  private readonly started = new Set<{ at: number }>();
+  private readonly waiting: ((slot: { at: number }) => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly size: number,
-    private readonly options: { busy?: () => boolean; busySize?: number; recheckMs?: number } = {},
+    private readonly options: {
+      busy?: () => boolean;
+      busySize?: number;
+      longJobMs?: number;
+      recheckMs?: number;
+    } = {},
   ) {}
 
-  /** Jobs allowed to run at once right now. */
-  get limit(): number {
-    const { busy, busySize } = this.options;
-    return busy && busySize !== undefined && busy() ? Math.min(busySize, this.size) : this.size;
-  }
-
   async run<T>(work: () => Promise<T>): Promise<T> {
-    if (!this.waiting.length && this.running < this.limit) this.running++;
-    else
-      await new Promise<void>((resolve) => {
-        this.waiting.push(resolve);
-        this.admit(); // the limit may have risen since the last job ended
-        this.watch();
-      });
+    const slot = this.tryStart() ?? (await this.wait());
     try {
       return await work();
     } finally {
-      this.running--;
+      this.started.delete(slot);
       this.admit();
     }
   }
 
   /** Jobs running now, and jobs waiting for a slot. */
   get usage(): { running: number; waiting: number } {
-    return { running: this.running, waiting: this.waiting.length };
+    return { running: this.started.size, waiting: this.waiting.length };
+  }
+
+  /** Whether one more job may start now. */
+  private mayStart(now = Date.now()): boolean {
+    if (this.started.size >= this.size) return false;
+    const { busy, busySize, longJobMs = 2_000 } = this.options;
+    if (!busy || busySize === undefined || !busy()) return true;
+    let recent = 0;
+    for (const s of this.started) if (now - s.at < longJobMs) recent++;
+    return recent < busySize;
+  }
+
+  private tryStart(): { at: number } | undefined {
+    if (this.waiting.length || !this.mayStart()) return undefined;
+    const slot = { at: Date.now() };
+    this.started.add(slot);
+    return slot;
+  }
+
+  private wait(): Promise<{ at: number }> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.admit(); // the limit may have risen since the last job ended
+      if (this.waiting.length && !this.timer && this.options.busy) {
+        this.timer = setInterval(() => this.admit(), this.options.recheckMs ?? 50);
+        this.timer.unref();
+      }
+    });
   }
 
   /** Starts waiting jobs, in arrival order, while the current limit allows. */
   private admit(): void {
-    while (this.waiting.length && this.running < this.limit) {
-      this.running++;
-      this.waiting.shift()!();
+    while (this.waiting.length && this.mayStart()) {
+      const slot = { at: Date.now() };
+      this.started.add(slot);
+      this.waiting.shift()!(slot);
     }
     if (!this.waiting.length && this.timer) {
       clearInterval(this.timer);
       this.timer = undefined;
     }
-  }
-
-  /** While jobs wait under a lowered limit, looks again for the limit to rise. */
-  private watch(): void {
-    if (this.timer || !this.options.busy || !this.waiting.length) return;
-    this.timer = setInterval(() => this.admit(), this.options.recheckMs ?? 50);
-    this.timer.unref();
   }
 }
