@@ -20,7 +20,6 @@ import { withTimeout } from './probes';
 
 /** Database-derived values are read at most this often, whatever the scrape rate. */
 const DB_CACHE_MS = 15_000;
-/** Requests left out of the API latency alert. */
 const STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'paused'] as const;
 
 /** The route pattern Express matched (`/api/v1/tutors/:id`), never the raw URL. */

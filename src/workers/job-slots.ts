@@ -56,7 +56,10 @@ export class JobSlots {
   }
 
   private tryStart(): { at: number } | undefined {
-    if (this.waiting.length || !this.mayStart()) return undefined;
+    return this.waiting.length || !this.mayStart() ? undefined : this.take();
+  }
+
+  private take(): { at: number } {
     const slot = { at: Date.now() };
     this.started.add(slot);
     return slot;
@@ -75,11 +78,7 @@ export class JobSlots {
 
   /** Starts waiting jobs, in arrival order, while the current limit allows. */
   private admit(): void {
-    while (this.waiting.length && this.mayStart()) {
-      const slot = { at: Date.now() };
-      this.started.add(slot);
-      this.waiting.shift()!(slot);
-    }
+    while (this.waiting.length && this.mayStart()) this.waiting.shift()!(this.take());
     if (!this.waiting.length && this.timer) {
       clearInterval(this.timer);
       this.timer = undefined;
