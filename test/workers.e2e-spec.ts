@@ -43,33 +43,47 @@ describe('queue machinery (outbox relay, fan-out, payload validation)', () => {
   });
   afterAll(() => t.close());
 
-  it('relays an outbox event to the events queue, job id = event id, and marks it published', async () => {
+  it('relays an outbox event straight to one job per subscribed handler, id <eventId>:<handler>, carrying ids only, and marks it published', async () => {
     const event = await waitFor('the session event to be published', async () => {
       const row = await outboxRow(t, 'session.recorded', 'sessionId', sessionId);
       return row?.published_at ? row : undefined;
     });
-    const job = await queueOf(t, 'events').getJob(event.id);
-    expect(job?.name).toBe('domain-event');
-    expect(job?.data).toEqual({
-      eventId: event.id,
-      type: 'session.recorded',
-      occurredAt: event.created_at.toISOString(),
-      payload: { sessionId, tutorId },
-    });
-  });
-
-  it('fans an event out as one job per subscribed handler, id <eventId>:<handler>, carrying ids only', async () => {
-    const event = await outboxRow(t, 'session.recorded', 'sessionId', sessionId);
-    const job = await waitFor('the fan-out job', () =>
-      queueOf(t, 'evaluation').getJob(`${event.id}:evaluation.tutor-activity`),
-    );
-    expect(job.name).toBe('tutor-activity');
-    expect(job.data).toEqual({
+    const ids = {
       eventId: event.id,
       eventType: 'session.recorded',
       occurredAt: event.created_at.toISOString(),
-      tutorId,
-      sessionId,
+    };
+    const handlers = [
+      ['evaluation', 'tutor-activity', { ...ids, tutorId, sessionId }],
+      ['notifications', 'feedback-invitation', { ...ids, sessionId }],
+      ['prediction', 'first-session-score', { ...ids, sessionId }],
+    ] as const;
+    for (const [queue, name, data] of handlers) {
+      const job = await queueOf(t, queue).getJob(`${event.id}:${queue}.${name}`);
+      expect({ name: job?.name, data: job?.data }).toEqual({ name, data });
+    }
+    // No intermediate job: the relay routes the event itself.
+    expect(await queueOf(t, 'events').getJob(event.id)).toBeNull();
+  });
+
+  it('still fans out a domain-event job that an earlier version queued', async () => {
+    const tutor = tutorItem();
+    const [{ id: otherTutor }] = (await ingest(t.http, 'tutors', [tutor])) as { id: string }[];
+    const eventId = randomUUID();
+    const occurredAt = new Date().toISOString();
+    await queueOf(t, 'events').add(
+      'domain-event',
+      { eventId, type: 'tutor-event.recorded', occurredAt, payload: { tutorId: otherTutor } },
+      { jobId: eventId },
+    );
+    const job = await waitFor('the handler job', () =>
+      queueOf(t, 'evaluation').getJob(`${eventId}:evaluation.tutor-activity`),
+    );
+    expect(job.data).toEqual({
+      eventId,
+      eventType: 'tutor-event.recorded',
+      occurredAt,
+      tutorId: otherTutor,
     });
   });
 
@@ -139,8 +153,29 @@ describe('queue machinery (outbox relay, fan-out, payload validation)', () => {
     });
     expect(parked.published_at).toBeNull();
     expect(parked.last_error).toMatch(/type must look like/);
-    expect(await queueOf(t, 'events').getJob(id)).toBeNull();
     expect(await unpublishedEvents(t.dataSource)).toBe(0);
+  });
+
+  it('parks an event whose payload a subscribed handler refuses, and adds no job for any handler', async () => {
+    const [{ id }] = await t.dataSource.query(
+      `INSERT INTO outbox_events (event_type, payload) VALUES ('session.recorded', $1) RETURNING id`,
+      [{ sessionId: 'not-a-uuid', tutorId }],
+    );
+    const parked = await waitFor('the row to be parked', async () => {
+      const [row] = await t.dataSource.query(
+        'SELECT failed_at, last_error, published_at FROM outbox_events WHERE id = $1',
+        [id],
+      );
+      return row.failed_at ? row : undefined;
+    });
+    expect(parked.published_at).toBeNull();
+    expect(parked.last_error).toMatch(
+      /invalid payload for notifications\.feedback-invitation: sessionId must be a UUID.*invalid payload for prediction\.first-session-score/,
+    );
+    for (const handler of ['evaluation.tutor-activity', 'notifications.feedback-invitation']) {
+      const queue = handler.split('.')[0] as 'evaluation' | 'notifications';
+      expect(await queueOf(t, queue).getJob(`${id}:${handler}`)).toBeNull();
+    }
   });
 
   it('refuses to boot when a job has two processors', async () => {

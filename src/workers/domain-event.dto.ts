@@ -35,7 +35,10 @@ function IsFlatRecord(options?: ValidationOptions): PropertyDecorator {
   );
 }
 
-/** The job the outbox relay adds to the `events` queue; its job id is `eventId`. */
+/**
+ * An outbox row as an event: what the relay checks before routing it to its
+ * handlers (and the `domain-event` job of versions that queued it first).
+ */
 export class DomainEventJob {
   @IsUUID()
   eventId: string;

@@ -4,13 +4,22 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { DomainEventJob } from './domain-event.dto';
+import { addHandlerJobs, HandlerJob, handlerJobsOf } from './event-fan-out.processor';
+import { InvalidJobPayloadError } from './job-errors';
 import { validateJobPayload } from './job-payload';
+import { JobRegistry } from './job-registry';
 import { OUTBOX_CHANNEL } from './outbox.service';
 import { QueueRegistry } from './queue-registry';
-import { handlerName, JOBS } from './queues';
 
 /** Events claimed per transaction. */
 export const RELAY_BATCH_SIZE = 500;
+/**
+ * After a NOTIFY (or the poll) the relay waits this long before claiming, so
+ * the events committed meanwhile go in the same transaction and the same
+ * Redis round trip per queue: under load one pass per commit was most of the
+ * relay's cost. Events reach their handlers that much later.
+ */
+export const RELAY_GATHER_MS = 100;
 /** A publish that Redis has not acknowledged by then is rolled back and retried. */
 const PUBLISH_TIMEOUT_MS = 5_000;
 const MAX_BACKOFF_MS = 10_000;
@@ -25,8 +34,8 @@ interface OutboxRow {
 }
 
 /**
- * Publishes outbox rows to the `events` queue, job id = event id, and marks
- * them published, in batches claimed with FOR UPDATE SKIP LOCKED so several
+ * Publishes outbox rows as one job per subscribed handler (job id
+ * `<eventId>:<queue>.<job>`, see handlerJobsOf) and marks them published, in batches claimed with FOR UPDATE SKIP LOCKED so several
  * worker replicas share the rows without taking one twice.
  *
  * Driven by a loop in worker-role processes (not a timer per replica firing
@@ -55,6 +64,7 @@ export class OutboxRelay {
     private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly queues: QueueRegistry,
+    private readonly registry: JobRegistry,
   ) {}
 
   get running(): boolean {
@@ -90,12 +100,12 @@ export class OutboxRelay {
         [RELAY_BATCH_SIZE],
       );
       if (!rows.length) return 0;
-      const job = JOBS.events.domainEvent;
-      const valid: { name: string; data: DomainEventJob; opts: { jobId: string } }[] = [];
+      const jobs: HandlerJob[] = [];
+      const published: string[] = [];
       const invalid: { id: string; error: string }[] = [];
       for (const row of rows) {
         try {
-          const data = validateJobPayload(
+          const event = validateJobPayload(
             DomainEventJob,
             {
               eventId: row.id,
@@ -103,23 +113,32 @@ export class OutboxRelay {
               occurredAt: row.created_at.toISOString(),
               payload: row.payload,
             },
-            handlerName(job),
+            'outbox event',
           );
-          valid.push({ name: job.name, data: { ...data }, opts: { jobId: row.id } });
+          const routed = handlerJobsOf(this.registry, event);
+          if (routed.problems.length) {
+            invalid.push({ id: row.id, error: routed.problems.join('; ') });
+            continue;
+          }
+          jobs.push(...routed.jobs);
+          published.push(row.id);
         } catch (error) {
-          invalid.push({ id: row.id, error: (error as Error).message });
+          if (!(error instanceof InvalidJobPayloadError)) throw error;
+          invalid.push({ id: row.id, error: error.message });
         }
       }
-      if (valid.length) {
+      if (jobs.length) {
         await withTimeout(
-          this.queues.get(job.queue).addBulk(valid),
+          addHandlerJobs(this.queues, jobs),
           PUBLISH_TIMEOUT_MS,
           'Redis did not acknowledge the publish',
         );
+      }
+      if (published.length) {
         await manager.query(
           `UPDATE outbox_events SET published_at = now(), attempts = attempts + 1
            WHERE id = ANY($1::uuid[])`,
-          [valid.map((v) => v.opts.jobId)],
+          [published],
         );
       }
       if (invalid.length) {
@@ -151,7 +170,11 @@ export class OutboxRelay {
         await this.sleep(Math.min(500 * 2 ** (this.failures - 1), MAX_BACKOFF_MS), false);
         continue;
       }
-      if (claimed < RELAY_BATCH_SIZE) await this.sleep(this.config.OUTBOX_POLL_MS, true);
+      if (claimed < RELAY_BATCH_SIZE) {
+        await this.sleep(this.config.OUTBOX_POLL_MS, true);
+        // Let the commits of the next moment join this one's batch.
+        await this.sleep(RELAY_GATHER_MS, false);
+      }
     }
   }
 

@@ -4,7 +4,7 @@ import type { AppConfig } from '../config/app-config';
 
 /** Every queue TutorMax uses; processors live in the module whose work they do. */
 export const QUEUES = {
-  /** Domain events relayed from the outbox; each fans out to its subscribed handlers. */
+  /** Domain events queued by earlier versions (the relay now adds handler jobs directly). */
   events: 'events',
   evaluation: 'evaluation',
   prediction: 'prediction',
@@ -36,7 +36,7 @@ const job = (queue: QueueName, name: string, options?: JobOptions): JobDefinitio
  */
 export const JOBS = {
   events: {
-    /** One outbox event; its job id is the event id. */
+    /** One outbox event, job id = event id, as earlier versions queued it: fanned out on arrival. */
     domainEvent: job(QUEUES.events, 'domain-event'),
   },
   evaluation: {
