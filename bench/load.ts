@@ -60,7 +60,7 @@ import { NightlyEvaluationService } from '../src/performance/nightly-evaluation.
 import { FieldCipher } from '../src/security/field-cipher';
 import { SyntheticDataService } from '../src/tutoring/synthetic/synthetic-data.service';
 import type { ProbePlan } from './support/probe-thread';
-import { noTimings, Timings, timedRequest } from './support/timed-request';
+import { noTimings, TimedInit, Timings, timedRequest } from './support/timed-request';
 
 const BASE_DB = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -117,10 +117,16 @@ async function admin(sql: string): Promise<void> {
 function timed(
   kind: Kind,
   url: string,
-  init: RequestInit & { headers: Record<string, string> },
+  init: TimedInit & { headers: Record<string, string> },
   expect = 200,
 ): Promise<void> {
   return timedRequest(timingsOf(kind), url, init, expect);
+}
+
+/** CPU seconds (user + system) a process has used, from /proc (clock ticks of 10 ms). */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function rssMb(pid: number): number | null {
@@ -346,6 +352,7 @@ async function main(): Promise<void> {
     clientLoop.enable();
     await appLoopLag(metricsToken); // a scrape resets the app's loop-delay histogram
     const load0 = loadavg();
+    const cpu0 = { app: cpuSecondsOf(pid), clients: process.cpuUsage() };
     const started = Date.now();
     const end = started + SECONDS * 1000;
     const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)];
@@ -446,6 +453,9 @@ async function main(): Promise<void> {
     const elapsed = (Date.now() - started) / 1000;
     clearInterval(sampler);
     const load1 = loadavg();
+    const appCpu = (cpuSecondsOf(pid) - cpu0.app) / elapsed;
+    const clientsUsage = process.cpuUsage(cpu0.clients);
+    const clientsCpu = (clientsUsage.user + clientsUsage.system) / 1e6 / elapsed;
     clientLoop.disable();
     const appLoop = await appLoopLag(metricsToken);
 
@@ -500,6 +510,9 @@ async function main(): Promise<void> {
     );
     console.log(
       `load average: ${load0.map((l) => l.toFixed(2)).join(' ')} at the start, ${load1.map((l) => l.toFixed(2)).join(' ')} at the end`,
+    );
+    console.log(
+      `CPU during the load: the app ${(appCpu * 100).toFixed(0)} % of a core, these clients (probes included) ${(clientsCpu * 100).toFixed(0)} %`,
     );
     console.log(
       `event-loop delay: app p99 ${appLoop.p99} ms, max ${appLoop.max} ms; this client p99 ${(clientLoop.percentile(99) / 1e6).toFixed(1)} ms, max ${(clientLoop.max / 1e6).toFixed(1)} ms`,
