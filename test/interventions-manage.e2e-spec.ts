@@ -599,6 +599,25 @@ describe('interventions: priority, policy changes, manager notes, configuration 
       [users.ops.id, `/interventions/${ids[0]}`],
     );
     expect(inApp).toEqual([{ title: 'Assigned to you: First-session check-in for Low Lou' }]);
+    // Every page's header counts it, and stops once it is read.
+    const ops = await browserSignIn(t, users.ops.email, users.ops.password, '10.1.0.9');
+    const badge = async () =>
+      /<span class="badge" aria-label="(\d+) unread">/.exec(
+        (await ops.agent.get('/interventions').set('X-Forwarded-For', '10.1.0.9').expect(200)).text,
+      )?.[1] ?? null;
+    const [{ n: unread }]: { n: number }[] = await t.dataSource.query(
+      'SELECT count(*)::int AS n FROM in_app_notifications WHERE user_id = $1 AND read_at IS NULL',
+      [users.ops.id],
+    );
+    expect(unread).toBeGreaterThan(0);
+    expect(await badge()).toBe(String(unread));
+    await ops.agent
+      .post('/notifications/read-all')
+      .set('X-Forwarded-For', '10.1.0.9')
+      .type('form')
+      .send({ _csrf: await ops.csrf('/notifications') })
+      .expect(303);
+    expect(await badge()).toBeNull();
 
     const bulk = await request(t.http)
       .post('/api/v1/interventions/bulk-assign')

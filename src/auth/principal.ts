@@ -17,6 +17,11 @@ export type Principal =
       sessionId: string;
       tutorId: string | null;
       studentId: string | null;
+      /**
+       * Unread in-app notifications, read with the user on cookie requests
+       * (pages show the count in their header; see UnreadCountInterceptor).
+       */
+      unreadNotifications?: number;
     }
   | {
       kind: 'api-key';

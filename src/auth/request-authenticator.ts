@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { ApiKeyService } from './api-key.service';
-import { User } from './entities/user.entity';
+import { Role, User } from './entities/user.entity';
 import { permissionsOf } from './permissions';
 import type { AppRequest, Principal } from './principal';
 import { SessionCookies } from './session-cookies';
@@ -62,13 +62,49 @@ export class RequestAuthenticator {
     claims: AccessClaims,
     via: 'bearer' | 'cookie',
   ): Promise<Principal | undefined> {
-    const user = await this.dataSource.getRepository(User).findOneBy({ id: claims.sub });
-    if (!user || !user.isActive || user.sessionVersion !== claims.ver) return undefined;
-    return toPrincipal(user, via, claims.sid);
+    // Every signed-in request asks this: one plain statement, no entity hydration. A
+    // browser's (cookie) request also counts the unread notifications its page header
+    // shows, in the same round trip (an index-only count on the partial unread index).
+    const [row]: {
+      id: string;
+      email: string;
+      roles: Role[];
+      is_active: boolean;
+      session_version: number;
+      tutor_id: string | null;
+      student_id: string | null;
+      unread?: number;
+    }[] = await this.dataSource.query(
+      `SELECT id, email, roles, is_active, session_version, tutor_id, student_id${
+        via === 'cookie'
+          ? `, (SELECT count(*)::int FROM in_app_notifications n
+                 WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread`
+          : ''
+      }
+         FROM users u WHERE id = $1`,
+      [claims.sub],
+    );
+    if (!row || !row.is_active || row.session_version !== claims.ver) return undefined;
+    const principal = toPrincipal(
+      {
+        id: row.id,
+        email: row.email,
+        roles: row.roles,
+        tutorId: row.tutor_id,
+        studentId: row.student_id,
+      },
+      via,
+      claims.sid,
+    );
+    return row.unread === undefined ? principal : { ...principal, unreadNotifications: row.unread };
   }
 }
 
-export function toPrincipal(user: User, via: 'bearer' | 'cookie', sessionId: string): Principal {
+export function toPrincipal(
+  user: Pick<User, 'id' | 'email' | 'roles' | 'tutorId' | 'studentId'>,
+  via: 'bearer' | 'cookie',
+  sessionId: string,
+): Extract<Principal, { kind: 'user' }> {
   return {
     kind: 'user',
     id: user.id,
