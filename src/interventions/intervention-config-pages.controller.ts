@@ -1,8 +1,6 @@
 import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
-import { DataSource } from 'typeorm';
 import { Audited } from '../audit/audit.decorators';
 import { Page, RequirePermission } from '../auth/access.decorators';
 import type { AppRequest } from '../auth/principal';
@@ -156,7 +154,6 @@ export class InterventionConfigPagesController {
     private readonly config: InterventionConfigService,
     private readonly interventions: InterventionsService,
     private readonly pages: Pages,
-    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   @Get()
@@ -194,9 +191,7 @@ export class InterventionConfigPagesController {
           `the ${kind} configuration is not valid: ${problems.join('; ')}`,
           problems.map((message) => ({ field: kind, message })),
         );
-      await this.dataSource.transaction((m) =>
-        this.config.save(kind, document, actorOf(req.principal).userId, m),
-      );
+      await this.config.saveVersion(kind, document, actorOf(req.principal).userId);
     } catch (error) {
       if (!(error instanceof DetailedHttpError) || error.statusCode !== 400) throw error;
       const details = (error as DetailedHttpError & { details?: { message: string }[] }).details;

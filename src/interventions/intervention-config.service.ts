@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { LRUCache } from 'lru-cache';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { DetailedHttpError } from '../common/error-body';
@@ -23,11 +24,26 @@ const VALIDATE = {
 };
 
 /**
+ * How long a process reuses the version in force that it read, outside a
+ * transaction: pages and rule runs asked for it a few dozen times a second
+ * under load. A save in this process takes effect here at once; one in
+ * another process (ROLE=web and ROLE=worker apart) within this time.
+ */
+export const CONFIG_REUSE_MS = 5_000;
+
+/**
  * The rule configuration and the SLA policies, as versioned JSON documents:
  * saving validates and appends a version, the highest version is in force.
+ * The documents returned are shared: read them, never change them.
  */
 @Injectable()
 export class InterventionConfigService {
+  private readonly inForce = new LRUCache<ConfigKind, VersionedConfig<unknown>>({
+    max: 2,
+    ttl: CONFIG_REUSE_MS,
+    fetchMethod: (kind) => this.read(kind, this.dataSource.manager),
+  });
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
@@ -41,8 +57,17 @@ export class InterventionConfigService {
     return this.current('sla', manager) as Promise<VersionedConfig<SlaPolicyDocument>>;
   }
 
+  /**
+   * The version in force. In a transaction (`manager`) always read from it;
+   * otherwise reused for up to CONFIG_REUSE_MS.
+   */
   async current(kind: ConfigKind, manager?: EntityManager): Promise<VersionedConfig<unknown>> {
-    const row = await (manager ?? this.dataSource.manager)
+    if (manager) return this.read(kind, manager);
+    return (await this.inForce.fetch(kind))!;
+  }
+
+  private async read(kind: ConfigKind, manager: EntityManager): Promise<VersionedConfig<unknown>> {
+    const row = await manager
       .getRepository(InterventionConfigVersion)
       .findOne({ where: { kind }, order: { version: 'DESC' } });
     if (!row)
@@ -81,8 +106,22 @@ export class InterventionConfigService {
     }));
   }
 
+  /** Validates and stores a new version in a transaction of its own; in force here at once. */
+  async saveVersion(
+    kind: ConfigKind,
+    document: unknown,
+    actorUserId: string | null,
+  ): Promise<VersionedConfig<unknown>> {
+    try {
+      return await this.dataSource.transaction((m) => this.save(kind, document, actorUserId, m));
+    } finally {
+      // After the commit: a read between the save and the commit would keep the old version.
+      this.inForce.delete(kind);
+    }
+  }
+
   /** Validates and stores a new version (400 naming every problem). */
-  async save(
+  private async save(
     kind: ConfigKind,
     document: unknown,
     actorUserId: string | null,

@@ -12,9 +12,7 @@ import {
   Res,
 } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
-import { DataSource } from 'typeorm';
 import { csvLine } from '../audit/audit-csv';
 import { Audited } from '../audit/audit.decorators';
 import { RequirePermission } from '../auth/access.decorators';
@@ -50,7 +48,6 @@ export class InterventionsController {
     private readonly interventions: InterventionsService,
     private readonly analytics: InterventionAnalytics,
     private readonly config: InterventionConfigService,
-    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   @Get()
@@ -175,9 +172,7 @@ export class InterventionsController {
     @Req() req: AppRequest,
   ) {
     const k = kindOf(kind);
-    const saved = await this.dataSource.transaction((m) =>
-      this.config.save(k, body.document, actorOf(req.principal).userId, m),
-    );
+    const saved = await this.config.saveVersion(k, body.document, actorOf(req.principal).userId);
     const recomputed = k === 'sla' ? await this.interventions.recomputeOpen() : 0;
     return { ...saved, recomputed };
   }
