@@ -556,7 +556,7 @@ export class InterventionPagesController {
            FROM tutor_risk WHERE tutor_id = $1`,
         [id],
       ) as Promise<Record<string, unknown>[]>,
-      this.managerNotes.list(id, { limit: 50 }),
+      this.managerNotes.list(id, { limit: 50 }, { tutorKnown: true }),
     ]);
     const now = this.clock.now().getTime();
     const fmt = (v: number | null | undefined, kind: 'pct' | 'rating' | 'n') =>

@@ -815,7 +815,8 @@ export class InterventionsService {
       ),
       this.config.sla(),
     ]);
-    const changes = await this.history(this.dataSource.manager, id);
+    // The clocks' status changes, from the history just read (historyOf filters and orders).
+    const changes = historyOf(history);
     const clocks = slaClocks(
       changes,
       targetsFor(document, row.type, row.priority),

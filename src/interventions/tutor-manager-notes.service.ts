@@ -30,11 +30,16 @@ export class TutorManagerNotes {
     if (!rows.length) throw new DetailedHttpError(404, `no tutor with id ${tutorId}`);
   }
 
+  /**
+   * A page of the tutor's notes, newest first; 404 for an unknown tutor
+   * (asked only when there is no note, or never when the caller has just read
+   * the tutor: `tutorKnown`).
+   */
   async list(
     tutorId: string,
     page: { limit: number; cursor?: string },
+    options: { tutorKnown?: boolean } = {},
   ): Promise<Page<ManagerNoteView>> {
-    await this.assertTutor(tutorId);
     const cursor = decodeCursor(page.cursor);
     const qb = this.dataSource
       .getRepository(TutorManagerNote)
@@ -44,7 +49,8 @@ export class TutorManagerNotes {
       .where('n.tutorId = :tutorId', { tutorId })
       .orderBy('n.createdAt', 'DESC')
       .addOrderBy('n.id', 'DESC')
-      .take(page.limit + 1);
+      // limit, not take: the author join is many-to-one, so one row per note and one statement.
+      .limit(page.limit + 1);
     if (cursor) {
       const at = new Date(cursor.value);
       if (Number.isNaN(at.getTime()) || !/^[0-9a-f-]{36}$/i.test(cursor.id))
@@ -55,6 +61,7 @@ export class TutorManagerNotes {
       qb.andWhere('(n.createdAt, n.id) < (:at, :id)', { at, id: cursor.id });
     }
     const rows = await qb.getMany();
+    if (!rows.length && !options.tutorKnown) await this.assertTutor(tutorId);
     const more = rows.length > page.limit;
     const items = more ? rows.slice(0, page.limit) : rows;
     const last = items[items.length - 1];
