@@ -520,6 +520,8 @@ export class InterventionPagesController {
   @RequirePermission('tutors.read_risk')
   async tutor(@Req() req: AppRequest, @Res() res: Response, @Param('id') id: string) {
     if (!UUID.test(id)) throw new DetailedHttpError(404, 'no such tutor');
+    // The tutor with its tier, latest metrics per window and current risk, in one statement
+    // (real and integer columns come through JSON unchanged; timestamps as ISO text).
     const [tutor]: {
       id: string;
       name: string;
@@ -527,37 +529,40 @@ export class InterventionPagesController {
       status: string;
       onboarding_date: string;
       subjects: string[];
+      tier: string | null;
+      tier_since: string | null;
+      metrics: Record<string, number | null>[];
+      risk: Record<string, unknown> | null;
     }[] = await this.dataSource.query(
-      'SELECT id, name, external_id, status, onboarding_date::text AS onboarding_date, subjects FROM tutors WHERE id = $1',
+      `SELECT t.id, t.name, t.external_id, t.status, t.onboarding_date::text AS onboarding_date, t.subjects,
+              p.tier, p.tier_since::text AS tier_since,
+              (SELECT coalesce(json_agg(m ORDER BY m.window_days), '[]')
+                 FROM (SELECT DISTINCT ON (window_days) window_days, sessions_completed, avg_rating,
+                              first_session_success_rate, reschedule_rate, no_show_rate, engagement_score,
+                              learning_objectives_met_rate
+                         FROM tutor_metric_snapshots WHERE tutor_id = t.id
+                        ORDER BY window_days, snapshot_date DESC) m) AS metrics,
+              -- Read-only: the prediction module's current risk row (it owns the table).
+              (SELECT row_to_json(r)
+                 FROM (SELECT churn_score, band, scored_score, probabilities, top_factors, model_version,
+                              as_of::text AS as_of, scored_at, override_score, override_reason,
+                              override_expires_at, override_by_user_id
+                         FROM tutor_risk WHERE tutor_id = t.id) r) AS risk
+         FROM tutors t LEFT JOIN tutor_performance_tiers p ON p.tutor_id = t.id
+        WHERE t.id = $1`,
       [id],
     );
     if (!tutor) throw new DetailedHttpError(404, 'no such tutor');
     const actor = actorOf(req.principal);
-    const [metrics, tier, history, sessions, risk, notes] = await Promise.all([
-      this.dataSource.query(
-        `SELECT DISTINCT ON (window_days) window_days, sessions_completed, avg_rating, first_session_success_rate,
-                reschedule_rate, no_show_rate, engagement_score, learning_objectives_met_rate
-           FROM tutor_metric_snapshots WHERE tutor_id = $1 ORDER BY window_days, snapshot_date DESC`,
-        [id],
-      ) as Promise<Record<string, number | null>[]>,
-      this.dataSource.query(
-        'SELECT tier, tier_since::text AS tier_since FROM tutor_performance_tiers WHERE tutor_id = $1',
-        [id],
-      ) as Promise<{ tier: string | null; tier_since: string }[]>,
+    const [history, sessions, notes] = await Promise.all([
       this.interventions.list({ tutorId: id, sort: 'created', limit: 50 }, actor),
       this.sessions.listSessions(
         Object.assign(new SessionListQuery(), { tutorId: id, limit: 10 }),
         readerOf(req),
       ),
-      // Read-only: the prediction module's current risk row (it owns the table).
-      this.dataSource.query(
-        `SELECT churn_score, band, scored_score, probabilities, top_factors, model_version, as_of::text AS as_of,
-                scored_at, override_score, override_reason, override_expires_at, override_by_user_id
-           FROM tutor_risk WHERE tutor_id = $1`,
-        [id],
-      ) as Promise<Record<string, unknown>[]>,
       this.managerNotes.list(id, { limit: 50 }, { tutorKnown: true }),
     ]);
+    const { metrics, risk } = tutor;
     const now = this.clock.now().getTime();
     const fmt = (v: number | null | undefined, kind: 'pct' | 'rating' | 'n') =>
       v === null || v === undefined
@@ -572,9 +577,16 @@ export class InterventionPagesController {
       res,
       'tutors/detail',
       {
-        tutor: { ...tutor, subjects: tutor.subjects.join(', ') },
-        tier: tier[0]?.tier ?? 'Not rated',
-        tierSince: tier[0]?.tier_since ?? '',
+        tutor: {
+          id: tutor.id,
+          name: tutor.name,
+          external_id: tutor.external_id,
+          status: tutor.status,
+          onboarding_date: tutor.onboarding_date,
+          subjects: tutor.subjects.join(', '),
+        },
+        tier: tutor.tier ?? 'Not rated',
+        tierSince: tutor.tier_since ?? '',
         windows: metrics.map((m) => ({
           days: m.window_days,
           sessions: fmt(m.sessions_completed, 'n'),
@@ -586,26 +598,27 @@ export class InterventionPagesController {
           objectives: fmt(m.learning_objectives_met_rate, 'pct'),
         })),
         interventions: history.items.map((i) => queueRow(i, now)),
-        churn: risk[0]
+        churn: risk
           ? {
-              churnScore: Math.round(risk[0].churn_score as number),
-              band: risk[0].band,
-              scoredScore: risk[0].scored_score,
-              probabilities: risk[0].probabilities,
-              topFactors: risk[0].top_factors,
-              modelVersion: risk[0].model_version,
-              asOf: risk[0].as_of,
-              scoredAt: (risk[0].scored_at as Date).toISOString(),
-              scoredAtText: when((risk[0].scored_at as Date).toISOString()),
+              churnScore: Math.round(risk.churn_score as number),
+              band: risk.band,
+              scoredScore: risk.scored_score,
+              probabilities: risk.probabilities,
+              topFactors: risk.top_factors,
+              modelVersion: risk.model_version,
+              asOf: risk.as_of,
+              scoredAt: new Date(risk.scored_at as string).toISOString(),
+              scoredAtText: when(new Date(risk.scored_at as string).toISOString()),
               override:
-                risk[0].override_score === null
+                risk.override_score === null
                   ? null
                   : {
-                      score: risk[0].override_score,
-                      reason: risk[0].override_reason,
-                      expiresAt:
-                        (risk[0].override_expires_at as Date | null)?.toISOString() ?? null,
-                      byUserId: risk[0].override_by_user_id,
+                      score: risk.override_score,
+                      reason: risk.override_reason,
+                      expiresAt: risk.override_expires_at
+                        ? new Date(risk.override_expires_at as string).toISOString()
+                        : null,
+                      byUserId: risk.override_by_user_id,
                     },
               tutorId: tutor.id,
             }
