@@ -129,6 +129,12 @@ function cpuSecondsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** The machine's CPU ticks since boot: user nice system idle iowait irq softirq steal. */
+function machineTicks(): number[] {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
+  return line.trim().split(/\s+/).slice(1, 9).map(Number);
+}
+
 function rssMb(pid: number): number | null {
   try {
     const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
@@ -352,7 +358,7 @@ async function main(): Promise<void> {
     clientLoop.enable();
     await appLoopLag(metricsToken); // a scrape resets the app's loop-delay histogram
     const load0 = loadavg();
-    const cpu0 = { app: cpuSecondsOf(pid), clients: process.cpuUsage() };
+    const cpu0 = { app: cpuSecondsOf(pid), clients: process.cpuUsage(), machine: machineTicks() };
     const started = Date.now();
     const end = started + SECONDS * 1000;
     const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)];
@@ -456,6 +462,8 @@ async function main(): Promise<void> {
     const appCpu = (cpuSecondsOf(pid) - cpu0.app) / elapsed;
     const clientsUsage = process.cpuUsage(cpu0.clients);
     const clientsCpu = (clientsUsage.user + clientsUsage.system) / 1e6 / elapsed;
+    const machine = machineTicks().map((t, i) => t - cpu0.machine[i]);
+    const share = (ticks: number) => (100 * ticks) / machine.reduce((a, b) => a + b, 0);
     clientLoop.disable();
     const appLoop = await appLoopLag(metricsToken);
 
@@ -512,7 +520,8 @@ async function main(): Promise<void> {
       `load average: ${load0.map((l) => l.toFixed(2)).join(' ')} at the start, ${load1.map((l) => l.toFixed(2)).join(' ')} at the end`,
     );
     console.log(
-      `CPU during the load: the app ${(appCpu * 100).toFixed(0)} % of a core, these clients (probes included) ${(clientsCpu * 100).toFixed(0)} %`,
+      `CPU during the load: the app ${(appCpu * 100).toFixed(0)} % of a core, these clients (probes included) ${(clientsCpu * 100).toFixed(0)} %; ` +
+        `the machine ${share(machine[3] + machine[4]).toFixed(0)} % idle, ${share(machine[7]).toFixed(1)} % stolen by the hypervisor`,
     );
     console.log(
       `event-loop delay: app p99 ${appLoop.p99} ms, max ${appLoop.max} ms; this client p99 ${(clientLoop.percentile(99) / 1e6).toFixed(1)} ms, max ${(clientLoop.max / 1e6).toFixed(1)} ms`,
