@@ -60,7 +60,11 @@ export function handlerJobsOf(
 /** `jobs` added with one `addBulk` (one Redis transaction) per queue. */
 export async function addHandlerJobs(queues: QueueRegistry, jobs: HandlerJob[]): Promise<void> {
   const byQueue = new Map<QueueName, HandlerJob[]>();
-  for (const job of jobs) byQueue.set(job.queue, [...(byQueue.get(job.queue) ?? []), job]);
+  for (const job of jobs) {
+    const list = byQueue.get(job.queue);
+    if (list) list.push(job);
+    else byQueue.set(job.queue, [job]);
+  }
   await Promise.all(
     [...byQueue].map(([queue, list]) =>
       queues.get(queue).addBulk(list.map(({ name, data, opts }) => ({ name, data, opts }))),
