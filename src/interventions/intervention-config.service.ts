@@ -42,6 +42,12 @@ export class InterventionConfigService {
     max: 2,
     ttl: CONFIG_REUSE_MS,
     fetchMethod: (kind) => this.read(kind, this.dataSource.manager),
+    // A save forgets the entry while a read may be in flight: its waiters still get what
+    // it read (not an abort error), and it is not kept.
+    ignoreFetchAbort: true,
+    // Time from the app's Clock, looked at on every read.
+    perf: { now: () => this.clock.now().getTime() },
+    ttlResolution: 0,
   });
 
   constructor(
