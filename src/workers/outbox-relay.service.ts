@@ -4,8 +4,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { DomainEventJob } from './domain-event.dto';
-import { addHandlerJobs, HandlerJob, handlerJobsOf } from './event-fan-out.processor';
-import { InvalidJobPayloadError } from './job-errors';
+import { addHandlerJobs, HandlerJob, handlerJobsOf } from './event-routing';
 import { validateJobPayload } from './job-payload';
 import { JobRegistry } from './job-registry';
 import { OUTBOX_CHANNEL } from './outbox.service';
@@ -123,8 +122,8 @@ export class OutboxRelay {
           jobs.push(...routed.jobs);
           published.push(row.id);
         } catch (error) {
-          if (!(error instanceof InvalidJobPayloadError)) throw error;
-          invalid.push({ id: row.id, error: error.message });
+          // Whatever this row's problem, it must not hold up the rows behind it.
+          invalid.push({ id: row.id, error: (error as Error).message });
         }
       }
       if (jobs.length) {
