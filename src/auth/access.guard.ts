@@ -10,12 +10,10 @@ import type { Response } from 'express';
 import { CsrfService } from '../security/csrf.service';
 import { PAGE_KEY, PERMISSION_KEY, PUBLIC_KEY } from './access.decorators';
 import { Permission } from './permissions';
-import type { AppRequest } from './principal';
+import type { PageRequest } from './principal';
 import { RequestAuthenticator } from './request-authenticator';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
-export type PageRequest = AppRequest & { isPage?: boolean };
 
 /**
  * Global guard. Identifies the caller (Bearer access token, X-API-Key, or the

@@ -35,3 +35,6 @@ export type AppRequest = Request & {
   /** Set by the request-id middleware from X-Request-Id or generated. */
   requestId: string;
 };
+
+/** A request whose route is a page (@Page()); the access guard sets `isPage` before identifying the caller. */
+export type PageRequest = AppRequest & { isPage?: boolean };

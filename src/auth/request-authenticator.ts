@@ -5,7 +5,8 @@ import { DataSource } from 'typeorm';
 import { ApiKeyService } from './api-key.service';
 import { Role, User } from './entities/user.entity';
 import { permissionsOf } from './permissions';
-import type { AppRequest, Principal } from './principal';
+import type { AppRequest, PageRequest, Principal } from './principal';
+import { UNREAD_COUNT_SQL } from '../notifications/in-app-notifications.service';
 import { SessionCookies } from './session-cookies';
 import { AccessClaims, TokenService } from './token.service';
 
@@ -29,7 +30,7 @@ export class RequestAuthenticator {
       if (scheme?.toLowerCase() !== 'bearer' || !token)
         return { problem: 'Authorization must be "Bearer <access token>"' };
       const claims = this.tokens.verifyAccess(token);
-      const principal = claims && (await this.userPrincipal(claims, 'bearer'));
+      const principal = claims && (await this.userPrincipal(req, claims, 'bearer'));
       return principal
         ? { principal }
         : { problem: 'The access token is not valid or has expired; refresh it or sign in again' };
@@ -42,7 +43,7 @@ export class RequestAuthenticator {
     const { access, refresh } = this.cookies.read(req);
     if (access) {
       const claims = this.tokens.verifyAccess(access);
-      const principal = claims && (await this.userPrincipal(claims, 'cookie'));
+      const principal = claims && (await this.userPrincipal(req, claims, 'cookie'));
       if (principal) return { principal };
     }
     if (refresh) {
@@ -59,12 +60,14 @@ export class RequestAuthenticator {
   }
 
   private async userPrincipal(
+    req: PageRequest,
     claims: AccessClaims,
     via: 'bearer' | 'cookie',
   ): Promise<Principal | undefined> {
     // Every signed-in request asks this: one plain statement, no entity hydration. A
-    // browser's (cookie) request also counts the unread notifications its page header
-    // shows, in the same round trip (an index-only count on the partial unread index).
+    // browser's page view also counts the unread notifications its header shows, in the
+    // same round trip.
+    const withUnread = via === 'cookie' && req.method === 'GET' && req.isPage === true;
     const [row]: {
       id: string;
       email: string;
@@ -76,12 +79,8 @@ export class RequestAuthenticator {
       unread?: number;
     }[] = await this.dataSource.query(
       `SELECT id, email, roles, is_active, session_version, tutor_id, student_id${
-        via === 'cookie'
-          ? `, (SELECT count(*)::int FROM in_app_notifications n
-                 WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread`
-          : ''
-      }
-         FROM users u WHERE id = $1`,
+        withUnread ? `, (${UNREAD_COUNT_SQL}) AS unread` : ''
+      } FROM users WHERE id = $1`,
       [claims.sub],
     );
     if (!row || !row.is_active || row.session_version !== claims.ver) return undefined;

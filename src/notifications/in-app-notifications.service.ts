@@ -11,6 +11,13 @@ export interface InAppItem {
   read: boolean;
 }
 
+/**
+ * The unread count of user `$1` (one index-only count on the partial unread
+ * index); also a subquery of the session check on page views (RequestAuthenticator).
+ */
+export const UNREAD_COUNT_SQL =
+  'SELECT count(*)::int AS n FROM in_app_notifications WHERE user_id = $1 AND read_at IS NULL';
+
 /** A staff member's in-app notifications; every query is scoped to the caller's user id. */
 @Injectable()
 export class InAppNotifications {
@@ -18,10 +25,7 @@ export class InAppNotifications {
 
   /** One index-only count on the partial unread index. */
   async unreadCount(userId: string): Promise<number> {
-    const [row]: { n: number }[] = await this.dataSource.query(
-      `SELECT count(*)::int AS n FROM in_app_notifications WHERE user_id = $1 AND read_at IS NULL`,
-      [userId],
-    );
+    const [row]: { n: number }[] = await this.dataSource.query(UNREAD_COUNT_SQL, [userId]);
     return row?.n ?? 0;
   }
 

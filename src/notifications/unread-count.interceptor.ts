@@ -1,6 +1,6 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { from, Observable, switchMap } from 'rxjs';
-import type { PageRequest } from '../auth/access.guard';
+import type { PageRequest } from '../auth/principal';
 import type { UnreadCountRequest } from '../web/pages.service';
 import { InAppNotifications } from './in-app-notifications.service';
 
