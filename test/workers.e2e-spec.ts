@@ -26,6 +26,20 @@ const outboxRow = async (t: TestApp, type: string, idField: string, id: string) 
   return rows[0];
 };
 
+/** Waits for the relay to park outbox row `id`; returns the row. */
+const parkedRow = (t: TestApp, id: string) =>
+  waitFor('the row to be parked', async () => {
+    const [row]: {
+      failed_at: Date | null;
+      last_error: string | null;
+      published_at: Date | null;
+    }[] = await t.dataSource.query(
+      'SELECT failed_at, last_error, published_at FROM outbox_events WHERE id = $1',
+      [id],
+    );
+    return row.failed_at ? row : undefined;
+  });
+
 describe('queue machinery (outbox relay, fan-out, payload validation)', () => {
   let t: TestApp;
   let tutorId: string;
@@ -156,13 +170,7 @@ describe('queue machinery (outbox relay, fan-out, payload validation)', () => {
       `INSERT INTO outbox_events (event_type, payload) VALUES ('Not An Event', '{"x": {"nested": 1}}')
        RETURNING id`,
     );
-    const parked = await waitFor('the row to be parked', async () => {
-      const [row] = await t.dataSource.query(
-        'SELECT failed_at, last_error, published_at FROM outbox_events WHERE id = $1',
-        [id],
-      );
-      return row.failed_at ? row : undefined;
-    });
+    const parked = await parkedRow(t, id);
     expect(parked.published_at).toBeNull();
     expect(parked.last_error).toMatch(/type must look like/);
     expect(await unpublishedEvents(t.dataSource)).toBe(0);
@@ -175,13 +183,7 @@ describe('queue machinery (outbox relay, fan-out, payload validation)', () => {
       `INSERT INTO outbox_events (event_type, payload) VALUES ('session.recorded', $1) RETURNING id`,
       [{ tutorId }],
     );
-    const parked = await waitFor('the row to be parked', async () => {
-      const [row] = await t.dataSource.query(
-        'SELECT failed_at, last_error, published_at FROM outbox_events WHERE id = $1',
-        [id],
-      );
-      return row.failed_at ? row : undefined;
-    });
+    const parked = await parkedRow(t, id);
     expect(parked.published_at).toBeNull();
     expect(parked.last_error).toMatch(
       /invalid payload for notifications\.feedback-invitation: sessionId must be a UUID.*invalid payload for prediction\.first-session-score: sessionId must be a UUID/,

@@ -562,7 +562,8 @@ export class InterventionPagesController {
       ),
       this.managerNotes.list(id, { limit: 50 }, { tutorKnown: true }),
     ]);
-    const { metrics, risk } = tutor;
+    const { metrics, risk, tier, tier_since: tierSince, ...row } = tutor;
+    const scoredAt = risk ? new Date(risk.scored_at as string).toISOString() : '';
     const now = this.clock.now().getTime();
     const fmt = (v: number | null | undefined, kind: 'pct' | 'rating' | 'n') =>
       v === null || v === undefined
@@ -577,16 +578,9 @@ export class InterventionPagesController {
       res,
       'tutors/detail',
       {
-        tutor: {
-          id: tutor.id,
-          name: tutor.name,
-          external_id: tutor.external_id,
-          status: tutor.status,
-          onboarding_date: tutor.onboarding_date,
-          subjects: tutor.subjects.join(', '),
-        },
-        tier: tutor.tier ?? 'Not rated',
-        tierSince: tutor.tier_since ?? '',
+        tutor: { ...row, subjects: row.subjects.join(', ') },
+        tier: tier ?? 'Not rated',
+        tierSince: tierSince ?? '',
         windows: metrics.map((m) => ({
           days: m.window_days,
           sessions: fmt(m.sessions_completed, 'n'),
@@ -607,8 +601,8 @@ export class InterventionPagesController {
               topFactors: risk.top_factors,
               modelVersion: risk.model_version,
               asOf: risk.as_of,
-              scoredAt: new Date(risk.scored_at as string).toISOString(),
-              scoredAtText: when(new Date(risk.scored_at as string).toISOString()),
+              scoredAt,
+              scoredAtText: when(scoredAt),
               override:
                 risk.override_score === null
                   ? null
