@@ -2,9 +2,11 @@ import { AddressInfo } from 'node:net';
 import { ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import request from 'supertest';
+import { MessageDelivery } from '../src/notifications/message-delivery.service';
 import { NotificationLinks } from '../src/notifications/notification-links';
 import { NotificationWorkflows } from '../src/notifications/notification-workflows.service';
 import { NotificationsService } from '../src/notifications/notifications.service';
+import { FieldCipher } from '../src/security/field-cipher';
 import { completedSession, iso, studentItem, tutorItem } from './helpers/fixtures';
 import { ingest } from './helpers/ingest';
 import { startTestApp, TestApp } from './helpers/test-app';
@@ -62,6 +64,7 @@ describe('notifications', () => {
   let smtp: Awaited<ReturnType<typeof startScriptedSmtp>>;
   let t: TestApp;
   let notifications: NotificationsService;
+  let cipher: FieldCipher;
   let tutorId: string;
   const message = async (id: string): Promise<Row> =>
     (
@@ -72,6 +75,7 @@ describe('notifications', () => {
     smtp = await startScriptedSmtp();
     t = await startTestApp({ SMTP_URL: smtp.url, PUBLIC_URL: 'https://tutormax.test' });
     notifications = t.app.get(NotificationsService);
+    cipher = t.app.get(FieldCipher);
     const [tutor] = await ingest(t.http, 'tutors', [tutorItem()]);
     tutorId = tutor.id!;
   });
@@ -160,12 +164,40 @@ describe('notifications', () => {
     expect(page.text).toContain('You are unsubscribed');
     const again = await notifications.notify(notice('quit@example.invalid', 'u2'));
     expect(again.status).toBe('suppressed');
+    expect((await message(again.messageId!)).last_error).toBe(
+      'the recipient unsubscribed from staff-notices',
+    );
     // other categories still go out
     const other = await notifications.notify({
       ...notice('quit@example.invalid', 'u3'),
       category: 'digest',
     });
     expect(other.status).toBe('queued');
+  });
+
+  it('does not send a message queued before its recipient unsubscribed', async () => {
+    // A message logged as queued, then the recipient unsubscribes before its delivery job runs.
+    const [queued]: { id: string }[] = await t.dataSource.query(
+      `INSERT INTO notification_messages
+         (workflow, entity_key, category, template, recipient_kind, recipient_id, recipient_email, context)
+       VALUES ('test-notice', 'late-unsubscribe', 'staff-notices', 'notice', 'tutor', $1, $2, $3)
+       RETURNING id`,
+      [tutorId, cipher.encrypt('late@example.invalid'), cipher.encrypt(JSON.stringify({}))],
+    );
+    await t.dataSource.query(
+      `INSERT INTO notification_preferences (recipient_kind, recipient_id, category)
+       VALUES ('tutor', $1, 'staff-notices') ON CONFLICT DO NOTHING`,
+      [tutorId],
+    );
+    const result = await t.app.get(MessageDelivery).deliver(queued.id, { lastAttempt: false });
+    expect(result).toEqual({ status: 'suppressed' });
+    const row = await message(queued.id);
+    expect(row).toMatchObject({
+      status: 'suppressed',
+      attempts: 0,
+      last_error: 'the recipient unsubscribed from staff-notices',
+    });
+    expect(smtp.to('late@example.invalid')).toHaveLength(0);
   });
 
   it('click redirect follows only the app’s own links and records the click; the pixel is an image', async () => {

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { MissingRecordError, PermanentJobError } from '../workers/job-errors';
 import { NotificationMessage } from './entities/notification-message.entity';
@@ -41,6 +41,14 @@ function trackLinks(
   return out;
 }
 
+/** Writes what a delivery attempt changed (an UPDATE of those columns, no reload as `save` does). */
+function recordAttempt(m: EntityManager, message: NotificationMessage) {
+  const { status, attempts, lastError, sentAt, failedAt, smtpMessageId, emlFile } = message;
+  return m
+    .getRepository(NotificationMessage)
+    .update(message.id, { status, attempts, lastError, sentAt, failedAt, smtpMessageId, emlFile });
+}
+
 export interface DeliveryAttempt {
   /** This is the job's last attempt: a transient failure now counts as failed. */
   lastAttempt: boolean;
@@ -62,20 +70,26 @@ export class MessageDelivery {
   async deliver(messageId: string, attempt: DeliveryAttempt): Promise<{ status: string }> {
     let failure: { kind: FailureKind; error: unknown } | null = null;
     const status = await this.dataSource.transaction(async (m) => {
-      const message = await m
+      // The message, locked, and whether its recipient unsubscribed from its category: one statement.
+      const { entities, raw } = await m
         .getRepository(NotificationMessage)
-        .findOne({ where: { id: messageId }, lock: { mode: 'pessimistic_write' } });
+        .createQueryBuilder('msg')
+        .addSelect(
+          `EXISTS (SELECT 1 FROM notification_preferences p
+                    WHERE p.recipient_kind = msg.recipient_kind
+                      AND p.recipient_id = msg.recipient_id AND p.category = msg.category)`,
+          'unsubscribed',
+        )
+        .where('msg.id = :id', { id: messageId })
+        .setLock('pessimistic_write')
+        .getRawAndEntities<{ unsubscribed: boolean }>();
+      const [message] = entities;
       if (!message) throw new MissingRecordError('notification message', messageId);
       if (message.status !== 'queued') return message.status;
-      const [pref]: unknown[] = await m.query(
-        `SELECT 1 FROM notification_preferences
-          WHERE recipient_kind = $1 AND recipient_id = $2 AND category = $3`,
-        [message.recipientKind, message.recipientId, message.category],
-      );
-      if (pref) {
+      if (raw[0].unsubscribed) {
         message.status = 'suppressed';
         message.lastError = `the recipient unsubscribed from ${message.category}`;
-        await m.save(message);
+        await recordAttempt(m, message);
         if (message.reportOutcome) await this.outbox.append(m, [outcomeEvent(message)]);
         return message.status;
       }
@@ -122,7 +136,7 @@ export class MessageDelivery {
           message.failedAt = this.clock.now();
         }
       }
-      await m.save(message);
+      await recordAttempt(m, message);
       if (message.reportOutcome && message.status !== 'queued')
         await this.outbox.append(m, [outcomeEvent(message)]);
       return message.status;

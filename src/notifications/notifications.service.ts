@@ -82,18 +82,19 @@ export class NotificationsService {
   }
 
   private async notifyIn(m: EntityManager, r: NotificationRequest): Promise<NotificationResult> {
-    const [pref]: unknown[] = await m.query(
-      `SELECT 1 FROM notification_preferences
-        WHERE recipient_kind = $1 AND recipient_id = $2 AND category = $3`,
-      [r.to.kind, r.to.id, r.category],
-    );
-    const status = pref ? 'suppressed' : 'queued';
-    const [row]: { id: string }[] = await m.query(
+    // One statement: a recipient who unsubscribed from the category gets a suppressed row.
+    const [row]: { id: string; status: 'queued' | 'suppressed' }[] = await m.query(
       `INSERT INTO notification_messages
          (workflow, entity_key, category, template, recipient_kind, recipient_id,
           recipient_email, context, status, last_error, report_outcome)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-       ON CONFLICT (workflow, entity_key) DO NOTHING RETURNING id`,
+       SELECT $1, $2, $3, $4, $5, $6, $7, $8,
+              CASE WHEN p.unsubscribed THEN 'suppressed' ELSE 'queued' END,
+              CASE WHEN p.unsubscribed THEN 'the recipient unsubscribed from ' || $3 END,
+              $9
+         FROM (SELECT EXISTS (SELECT 1 FROM notification_preferences
+                               WHERE recipient_kind = $5 AND recipient_id = $6
+                                 AND category = $3) AS unsubscribed) AS p
+       ON CONFLICT (workflow, entity_key) DO NOTHING RETURNING id, status`,
       [
         r.workflow,
         r.entityKey,
@@ -103,12 +104,11 @@ export class NotificationsService {
         r.to.id,
         this.cipher.encrypt(r.to.email),
         this.cipher.encrypt(JSON.stringify(r.context)),
-        status,
-        pref ? `the recipient unsubscribed from ${r.category}` : null,
         r.reportOutcome ?? false,
       ],
     );
     if (!row) return { messageId: null, created: false, status: 'duplicate' };
+    const { status } = row;
     if (status === 'queued') {
       await this.outbox.append(m, [
         { id: row.id, type: MESSAGE_QUEUED_EVENT, payload: { messageId: row.id } },

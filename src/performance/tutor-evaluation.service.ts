@@ -97,12 +97,14 @@ export class TutorEvaluationService {
     bucket: number,
   ): Promise<{ snapshotDate: string; events: number }> {
     return this.dataSource.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
-        RECOMPUTE_LOCK,
-        tutorId,
-      ]);
-      const tutor: unknown[] = await manager.query('SELECT 1 FROM tutors WHERE id = $1', [tutorId]);
-      if (!tutor.length) throw new MissingRecordError('tutor', tutorId);
+      // One round trip: wait for the tutor's recompute lock and check the tutor exists. The
+      // statements after it run once the lock is held, so they see the previous recompute's commit.
+      const [{ tutor }]: { tutor: boolean }[] = await manager.query(
+        `WITH locked AS (SELECT pg_advisory_xact_lock($1, hashtext($2)))
+         SELECT EXISTS (SELECT 1 FROM tutors WHERE id = $2::uuid) AS tutor FROM locked`,
+        [RECOMPUTE_LOCK, tutorId],
+      );
+      if (!tutor) throw new MissingRecordError('tutor', tutorId);
       const claimed: { event_id: string }[] = await manager.query(
         `SELECT event_id FROM tutor_metrics_triggers
          WHERE tutor_id = $1 AND metrics_updated_at IS NULL

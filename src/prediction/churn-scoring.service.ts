@@ -80,8 +80,8 @@ export class ChurnScoringService {
     // each one up). Given tutors: the ids, looked up through the (tutor, time) indexes.
     const rows = await this.dataSource.transaction(async (m) => {
       // The statement is large and runs once: JIT compilation costs more than it saves.
-      await m.query(`SET LOCAL jit = off`);
-      await m.query(`SET LOCAL work_mem = '64MB'`);
+      // Both settings last until the end of this transaction (SET LOCAL), in one round trip.
+      await m.query(`SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)`);
       return toFeatureRows(
         await m.query(SCORING_FEATURES_SQL, featureParams([asOf], tutorIds ?? null)),
       );
