@@ -468,11 +468,22 @@ describe('interventions API', () => {
       priority: 'critical',
       status: 'open',
     });
+    const slaOf = async () =>
+      (
+        await t.dataSource.query(
+          `SELECT first_action_due_at, resolution_due_at, sla_sort_at, sla_policy_version
+             FROM interventions WHERE id = $1`,
+          [created.id],
+        )
+      )[0];
+    const slaBefore = await slaOf();
     await emit(95, 2);
     await waitFor('the evidence to be refreshed', async () => {
       const r = await request(t.http).get(`/api/v1/interventions/${created.id}`).set(as('manager'));
       return r.body.evidence?.churnScore === 95;
     });
+    // New evidence at the same priority leaves the SLA clocks where they were.
+    expect(await slaOf()).toEqual(slaBefore);
     const all = await request(t.http)
       .get(`/api/v1/interventions?tutorId=${tutorId}&type=retention_interview`)
       .set(as('manager'));

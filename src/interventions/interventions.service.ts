@@ -524,11 +524,20 @@ export class InterventionsService {
       iv.evidence = { ...input.evidence, refreshedAt: now.toISOString(), ruleId: input.ruleId };
       iv.reason = input.reason;
       // Escalate the priority if the rule now says more urgent; never lower it silently.
-      if (PRIORITY_RANK[input.priority] < iv.priorityRank) {
+      const escalated = PRIORITY_RANK[input.priority] < iv.priorityRank;
+      if (escalated) {
         iv.priority = input.priority;
         iv.priorityRank = PRIORITY_RANK[input.priority];
       }
-      await this.recompute(m, iv, now);
+      // The SLA's targets depend on the priority, and a paused clock's projection on the time.
+      // Otherwise (same priority and status history, clock running) the SLA columns stand.
+      if (escalated || iv.slaPaused) await this.recompute(m, iv, now);
+      else
+        await m.query(
+          `UPDATE interventions SET evidence = $2, reason = $3, updated_at = CURRENT_TIMESTAMP
+            WHERE id = $1`,
+          [iv.id, iv.evidence, iv.reason],
+        );
     };
     if (manager) await run(manager);
     else await this.dataSource.transaction(run);
