@@ -235,9 +235,11 @@ describe('notifications', () => {
   describe('feedback requests', () => {
     const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
     let tutorExt: string;
+    let tutorEmail: string;
     beforeAll(async () => {
       const tutor = tutorItem();
       tutorExt = tutor.externalId;
+      tutorEmail = tutor.email;
       await ingest(t.http, 'tutors', [tutor]);
     });
 
@@ -322,6 +324,22 @@ describe('notifications', () => {
       expect(
         smtp.to('erased@example.invalid').filter((m) => !/confirm consent/.test(m.subject ?? '')),
       ).toHaveLength(0);
+    });
+
+    it('checks in with the tutor once after a first session, naming the student by first name', async () => {
+      const sessionId = await sessionFor(studentItem({ name: 'Priya Raman' }), 4);
+      const workflows = t.app.get(NotificationWorkflows);
+      const first = await workflows.firstSessionCheckins();
+      expect(first.queued).toBeGreaterThanOrEqual(1);
+      expect(await workflows.firstSessionCheckins()).not.toHaveProperty('queued');
+      const [row]: Row[] = await t.dataSource.query(
+        `SELECT * FROM notification_messages WHERE workflow = 'first-session-checkin' AND entity_key = $1`,
+        [sessionId],
+      );
+      expect(row.recipient_kind).toBe('tutor');
+      await waitFor('sent', async () => (await message(String(row.id))).status === 'sent');
+      const mails = smtp.to(tutorEmail).filter((m) => /First Session/.test(m.subject ?? ''));
+      expect(mails.map((m) => m.subject)).toEqual(['How Did Your First Session Go with Priya?']);
     });
 
     it('invites feedback when a completed session is recorded', async () => {

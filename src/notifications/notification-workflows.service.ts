@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
-import { Student } from '../tutoring/entities/student.entity';
+import { FieldCipher } from '../security/field-cipher';
 import { ageOn } from '../tutoring/student-age';
 import { CATEGORIES, NotificationLinks } from './notification-links';
 import { NotificationResult, NotificationsService, Recipient } from './notifications.service';
@@ -21,14 +21,23 @@ interface SessionRow {
   scheduled_start: Date;
   ends_at: Date;
   has_feedback: boolean;
+  /** The student's columns, encrypted ones as stored (null when the student row is gone). */
+  student_name: string | null;
+  birth_year: number | null;
+  birth_month: number | null;
+  student_email: string | null;
+  parent_email: string | null;
 }
 
 const SESSION_SQL = `
   SELECT s.id, s.student_id, s.tutor_id, t.name AS tutor_name, t.email AS tutor_email, s.subject,
          s.status, s.scheduled_start,
          s.scheduled_start + make_interval(mins => s.duration_minutes) AS ends_at,
-         EXISTS (SELECT 1 FROM student_feedback f WHERE f.session_id = s.id) AS has_feedback
-    FROM sessions s JOIN tutors t ON t.id = s.tutor_id`;
+         EXISTS (SELECT 1 FROM student_feedback f WHERE f.session_id = s.id) AS has_feedback,
+         st.name AS student_name, st.birth_year, st.birth_month, st.email AS student_email,
+         st.parent_email
+    FROM sessions s JOIN tutors t ON t.id = s.tutor_id
+    LEFT JOIN students st ON st.id = s.student_id`;
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -48,6 +57,7 @@ export class NotificationWorkflows {
     private readonly notifications: NotificationsService,
     private readonly links: NotificationLinks,
     private readonly clock: Clock,
+    private readonly cipher: FieldCipher,
   ) {}
 
   private async session(id: string): Promise<SessionRow | undefined> {
@@ -60,25 +70,26 @@ export class NotificationWorkflows {
    * parent under 13 (never the child, whatever the consent status; the form
    * asks the parent for consent). Null when there is no address to use.
    */
-  async feedbackRecipient(
-    studentId: string,
-  ): Promise<{ to: Recipient; respondent: 'student' | 'parent'; studentName: string } | null> {
-    const student = await this.dataSource.getRepository(Student).findOneBy({ id: studentId });
-    if (!student) return null;
-    const under13 = ageOn(student.birthYear, student.birthMonth, this.clock.now()) < COPPA_AGE;
+  private feedbackRecipient(
+    row: SessionRow,
+  ): { to: Recipient; respondent: 'student' | 'parent'; studentName: string } | null {
+    if (row.student_name === null || row.birth_year === null || row.birth_month === null)
+      return null;
+    const studentName = this.cipher.decrypt(row.student_name);
+    const under13 = ageOn(row.birth_year, row.birth_month, this.clock.now()) < COPPA_AGE;
     if (under13) {
-      if (!student.parentEmail) return null;
+      if (!row.parent_email) return null;
       return {
-        to: { kind: 'parent', id: student.id, email: student.parentEmail },
+        to: { kind: 'parent', id: row.student_id, email: this.cipher.decrypt(row.parent_email) },
         respondent: 'parent',
-        studentName: student.name,
+        studentName,
       };
     }
-    if (!student.email) return null;
+    if (!row.student_email) return null;
     return {
-      to: { kind: 'student', id: student.id, email: student.email },
+      to: { kind: 'student', id: row.student_id, email: this.cipher.decrypt(row.student_email) },
       respondent: 'student',
-      studentName: student.name,
+      studentName,
     };
   }
 
@@ -86,7 +97,7 @@ export class NotificationWorkflows {
     row: SessionRow,
     workflow: 'feedback-invitation' | 'feedback-reminder',
   ): Promise<FeedbackOutcome> {
-    const recipient = await this.feedbackRecipient(row.student_id);
+    const recipient = this.feedbackRecipient(row);
     if (!recipient) return 'no-address';
     const parent = recipient.respondent === 'parent';
     const r = await this.notifications.notify({
@@ -154,9 +165,7 @@ export class NotificationWorkflows {
       [new Date(now - 6 * HOUR), new Date(now - 2 * HOUR)],
     );
     return this.tally(rows, async (row) => {
-      const student = await this.dataSource
-        .getRepository(Student)
-        .findOneBy({ id: row.student_id });
+      const studentName = row.student_name ? this.cipher.decrypt(row.student_name) : null;
       const r = await this.notifications.notify({
         workflow: 'first-session-checkin',
         entityKey: row.id,
@@ -165,7 +174,7 @@ export class NotificationWorkflows {
         to: { kind: 'tutor', id: row.tutor_id, email: row.tutor_email },
         context: {
           recipientName: row.tutor_name,
-          studentName: (student?.name ?? 'your student').split(' ')[0],
+          studentName: (studentName ?? 'your student').split(' ')[0],
           subject: row.subject,
           sessionDate: day(row.scheduled_start),
         },

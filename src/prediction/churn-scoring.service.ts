@@ -78,14 +78,20 @@ export class ChurnScoringService {
     }
     // Every tutor: one statement that scans each table once (a list of ids would make it look
     // each one up). Given tutors: the ids, looked up through the (tutor, time) indexes.
-    const rows = await this.dataSource.transaction(async (m) => {
-      // The statement is large and runs once: JIT compilation costs more than it saves.
-      // Both settings last until the end of this transaction (SET LOCAL), in one round trip.
-      await m.query(`SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)`);
-      return toFeatureRows(
-        await m.query(SCORING_FEATURES_SQL, featureParams([asOf], tutorIds ?? null)),
-      );
-    });
+    const params = featureParams([asOf], tutorIds ?? null);
+    const rows = toFeatureRows(
+      tutorIds
+        ? // A handful of tutors: a small statement, far below the planner's JIT threshold.
+          await this.dataSource.query(SCORING_FEATURES_SQL, params)
+        : await this.dataSource.transaction(async (m) => {
+            // The statement is large and runs once: JIT compilation costs more than it saves.
+            // Both settings last until the end of this transaction (as SET LOCAL would).
+            await m.query(
+              `SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)`,
+            );
+            return m.query(SCORING_FEATURES_SQL, params);
+          }),
+    );
     const active = tutorIds
       ? null
       : new Set(
