@@ -11,6 +11,8 @@ import {
 } from './helpers/fixtures';
 import { startTestApp, TEST_API_KEY, TestApp } from './helpers/test-app';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 describe('ingestion API', () => {
   let t: TestApp;
   const post = (path: string, body: unknown) =>
@@ -510,7 +512,7 @@ describe('ingestion API', () => {
       });
     });
 
-    it('writes one outbox event per created or updated record, in the same transaction, carrying ids only', async () => {
+    it('writes one outbox event per created or updated record, in the same transaction, carrying ids and no personal data', async () => {
       const s = completedSession(tutor.externalId, student.externalId);
       const eventsFor = () =>
         t.dataSource.query(
@@ -525,8 +527,13 @@ describe('ingestion API', () => {
       await post('sessions', { items: [{ ...s, engagementScore: 0.4 }] }).expect(200);
       const events = await eventsFor();
       expect(events).toHaveLength(2);
+      // The ids, and whether the session is still to come (it is over).
       for (const e of events)
-        expect(Object.keys(e.payload).sort()).toEqual(['sessionId', 'tutorId']);
+        expect(e.payload).toEqual({
+          sessionId: expect.stringMatching(UUID),
+          tutorId: expect.stringMatching(UUID),
+          upcoming: false,
+        });
     });
   });
 });

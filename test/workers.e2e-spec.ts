@@ -12,7 +12,7 @@ import { QueueWorkers } from '../src/workers/queue-workers.service';
 import { JOBS, QUEUE_NAMES } from '../src/workers/queues';
 import { Scheduler } from '../src/workers/scheduler.service';
 import { desiredSchedules } from '../src/workers/schedules';
-import { completedSession, studentItem, tutorItem } from './helpers/fixtures';
+import { completedSession, daysFromNow, iso, studentItem, tutorItem } from './helpers/fixtures';
 import { ingest } from './helpers/ingest';
 import { startTestApp, TestApp } from './helpers/test-app';
 import { queueOf, unpublishedEvents, waitFor, waitForIdle } from './helpers/workers';
@@ -44,11 +44,11 @@ describe('queue machinery (outbox relay, fan-out, payload validation)', () => {
   let t: TestApp;
   let tutorId: string;
   let sessionId: string;
+  const tutor = tutorItem();
+  const student = studentItem();
 
   beforeAll(async () => {
     t = await startTestApp();
-    const tutor = tutorItem();
-    const student = studentItem();
     [{ id: tutorId }] = (await ingest(t.http, 'tutors', [tutor])) as { id: string }[];
     await ingest(t.http, 'students', [student]);
     [{ id: sessionId }] = (await ingest(t.http, 'sessions', [
@@ -57,27 +57,65 @@ describe('queue machinery (outbox relay, fan-out, payload validation)', () => {
   });
   afterAll(() => t.close());
 
-  it('relays an outbox event straight to one job per subscribed handler, id <eventId>:<handler>, carrying ids only, and marks it published', async () => {
-    const event = await waitFor('the session event to be published', async () => {
-      const row = await outboxRow(t, 'session.recorded', 'sessionId', sessionId);
-      return row?.published_at ? row : undefined;
-    });
-    const ids = {
+  it('relays an outbox event straight to one job per handler that wants it, id <eventId>:<handler>, carrying ids only, and marks it published', async () => {
+    const published = (id: string) =>
+      waitFor('the session event to be published', async () => {
+        const row = await outboxRow(t, 'session.recorded', 'sessionId', id);
+        return row?.published_at ? row : undefined;
+      });
+    const handlerJob = async (
+      event: { id: string },
+      queue: 'evaluation' | 'notifications' | 'prediction',
+      name: string,
+    ) => {
+      const job = await queueOf(t, queue).getJob(`${event.id}:${queue}.${name}`);
+      return job && { name: job.name, data: job.data as unknown };
+    };
+    const idsOf = (event: { id: string; created_at: Date }) => ({
       eventId: event.id,
       eventType: 'session.recorded',
       occurredAt: event.created_at.toISOString(),
-    };
-    const handlers = [
-      ['evaluation', 'tutor-activity', { ...ids, tutorId, sessionId }],
-      ['notifications', 'feedback-invitation', { ...ids, sessionId }],
-      ['prediction', 'first-session-score', { ...ids, sessionId }],
-    ] as const;
-    for (const [queue, name, data] of handlers) {
-      const job = await queueOf(t, queue).getJob(`${event.id}:${queue}.${name}`);
-      expect({ name: job?.name, data: job?.data }).toEqual({ name, data });
-    }
+    });
+
+    // A session that is over: its tutor's metrics and a feedback invitation, but no
+    // first-session scoring (only a session still to come can be an upcoming first session).
+    const event = await published(sessionId);
+    const ids = idsOf(event);
+    expect(await handlerJob(event, 'evaluation', 'tutor-activity')).toEqual({
+      name: 'tutor-activity',
+      data: { ...ids, tutorId, sessionId },
+    });
+    expect(await handlerJob(event, 'notifications', 'feedback-invitation')).toEqual({
+      name: 'feedback-invitation',
+      data: { ...ids, sessionId },
+    });
+    expect(await handlerJob(event, 'prediction', 'first-session-score')).toBeNull();
+
+    // A session still to come reaches the first-session scoring too.
+    const [{ id: upcomingId }] = (await ingest(t.http, 'sessions', [
+      {
+        ...completedSession(tutor.externalId, student.externalId),
+        scheduledStart: iso(daysFromNow(2)),
+        status: 'scheduled',
+        actualStart: undefined,
+        lateStartMinutes: undefined,
+        engagementScore: undefined,
+        learningObjectivesMet: undefined,
+      },
+    ])) as { id: string }[];
+    const upcoming = await published(upcomingId);
+    expect(await handlerJob(upcoming, 'prediction', 'first-session-score')).toEqual({
+      name: 'first-session-score',
+      data: { ...idsOf(upcoming), sessionId: upcomingId },
+    });
+    expect(await handlerJob(upcoming, 'evaluation', 'tutor-activity')).toEqual({
+      name: 'tutor-activity',
+      data: { ...idsOf(upcoming), tutorId, sessionId: upcomingId },
+    });
+
     // No intermediate job: the relay routes the event itself.
     expect(await queueOf(t, 'events').getJob(event.id)).toBeNull();
+    expect(await queueOf(t, 'events').getJob(upcoming.id)).toBeNull();
   });
 
   it('still fans out a domain-event job that an earlier version queued', async () => {
@@ -117,7 +155,8 @@ describe('queue machinery (outbox relay, fan-out, payload validation)', () => {
         ),
       );
     const jobsBefore = await handlerJobs();
-    expect(jobsBefore.flat()).toHaveLength(2);
+    // The feedback invitation (the session is over: no first-session scoring job).
+    expect(jobsBefore.flat()).toHaveLength(1);
     await t.dataSource.query('UPDATE outbox_events SET published_at = NULL WHERE id = $1', [
       event.id,
     ]);

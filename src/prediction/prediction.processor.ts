@@ -49,6 +49,9 @@ export class PredictionProcessor {
     payload: SessionRecordedJob,
     concurrency: 4,
     events: ['session.recorded'],
+    // Most recorded sessions are over; only one still to come can be an upcoming first
+    // session. An event from an earlier version, without the flag, is let through.
+    when: (event) => event.upcoming !== false,
   })
   scoreFirstSession(job: SessionRecordedJob) {
     return this.firstSessions.score([job.sessionId]);

@@ -23,10 +23,11 @@ export interface HandlerJob {
 }
 
 /**
- * The jobs an event becomes: one per subscribed handler (job id
- * `<eventId>:<queue>.<job>`), each payload validated against its handler's
- * DTO, so each handler retries on its own. Adding a job whose id exists is a
- * no-op in Bull, so publishing an event twice adds nothing twice. All or
+ * The jobs an event becomes: one per subscribed handler that wants it (see
+ * `when` on @JobProcessor; job id `<eventId>:<queue>.<job>`), each payload
+ * validated against its handler's DTO, so each handler retries on its own.
+ * Adding a job whose id exists is a no-op in Bull, so publishing an event
+ * twice adds nothing twice. All or
  * nothing: `problems` names every handler whose payload does not validate,
  * and then no job should be added.
  */
@@ -43,6 +44,7 @@ export function handlerJobsOf(
     occurredAt: event.occurredAt,
   };
   for (const subscriber of registry.subscribersOf(event.type)) {
+    if (subscriber.when && !subscriber.when(plain)) continue;
     const handler = handlerName(subscriber.job);
     try {
       const payload = validateJobPayload(subscriber.payload, plain, handler, { strip: true });

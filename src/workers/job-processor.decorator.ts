@@ -16,6 +16,13 @@ export interface JobProcessorOptions {
    * event's id, type and time plus the event fields the DTO names.
    */
   events?: readonly string[];
+  /**
+   * Which of those events this handler wants, asked when an event is routed:
+   * an event it declines becomes no job for it. The handler still checks what
+   * it is given: an event an earlier version wrote may lack the field a filter
+   * reads, and the filter should then let it through.
+   */
+  when?: (event: Readonly<Record<string, unknown>>) => boolean;
 }
 
 export interface JobProcessorMetadata extends JobProcessorOptions {

@@ -290,9 +290,17 @@ export class IngestionService {
       );
       await renumberPairs(manager, plan.renumber);
       const tutorOf = new Map(rows.map((r) => [r[0] as string, r[1] as string]));
+      const upcoming = new Set(
+        batch.accepted
+          .filter(({ item: s }) => Date.parse(s.scheduledStart) > now)
+          .map(({ item: s }) => s.externalId),
+      );
       await this.emit(manager, stored, 'session.recorded', (id, externalId) => ({
         sessionId: id,
         tutorId: tutorOf.get(externalId) ?? null,
+        // Whether the session is still to come: the relay gives handlers that want only
+        // those (first-session scoring) no job for a session that is over.
+        upcoming: upcoming.has(externalId),
       }));
       return batch.finish(stored);
     });
@@ -478,7 +486,7 @@ export class IngestionService {
     manager: EntityManager,
     stored: Map<string, StoredOutcome>,
     type: string,
-    payload: (id: string, externalId: string) => Record<string, string | null>,
+    payload: (id: string, externalId: string) => Record<string, string | boolean | null>,
   ): Promise<void> {
     const events = [];
     for (const [externalId, outcome] of stored) {
