@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { Clock } from '../src/common/clock';
 import { InterventionSlaNotices } from '../src/interventions/intervention-sla-notices.service';
+import { InterventionsService } from '../src/interventions/interventions.service';
 import { OutboxService } from '../src/workers/outbox.service';
 import { apiSignIn, createUser } from './helpers/auth';
 import { completedSession, studentItem, tutorItem } from './helpers/fixtures';
@@ -488,6 +489,44 @@ describe('interventions API', () => {
       .get(`/api/v1/interventions?tutorId=${tutorId}&type=retention_interview`)
       .set(as('manager'));
     expect(all.body.items).toHaveLength(1);
+  });
+
+  it('escalates an intervention a rule refreshes with a more urgent priority, moving its SLA targets; never lowers it', async () => {
+    const { body: iv } = await create('manager', {
+      tutorId: tutorIds[2],
+      type: 'performance_improvement_plan',
+      priority: 'low',
+      reason: 'Ratings slipping',
+    }).expect(201);
+    expect(iv.sla.map((s: { targetMinutes: number }) => s.targetMinutes)).toEqual([
+      24 * 60,
+      112 * 60,
+    ]);
+    const interventions = t.app.get(InterventionsService);
+    const refresh = (priority: 'high' | 'low', reason: string) =>
+      interventions.refreshEvidence(iv.id, {
+        ruleId: 'test_rule',
+        reason,
+        evidence: { avgRating: 3.1 },
+        priority,
+      });
+    const detail = async () =>
+      (await request(t.http).get(`/api/v1/interventions/${iv.id}`).set(as('manager')).expect(200))
+        .body;
+    await refresh('high', 'Ratings falling fast');
+    const escalated = await detail();
+    expect(escalated).toMatchObject({ priority: 'high', reason: 'Ratings falling fast' });
+    expect(escalated.sla.map((s: { targetMinutes: number }) => s.targetMinutes)).toEqual([
+      8 * 60,
+      40 * 60,
+    ]);
+    expect(escalated.sla[0].dueAt).not.toBe(iv.sla[0].dueAt);
+    await refresh('low', 'Ratings steady');
+    const after = await detail();
+    expect(after).toMatchObject({ priority: 'high', reason: 'Ratings steady' });
+    const targets = (sla: { target: string; dueAt: string; targetMinutes: number }[]) =>
+      sla.map(({ target, dueAt, targetMinutes }) => ({ target, dueAt, targetMinutes }));
+    expect(targets(after.sla)).toEqual(targets(escalated.sla));
   });
 
   it('shows the tutor’s recent sessions on the manager’s tutor page, and refuses it to tutors', async () => {

@@ -43,7 +43,9 @@ const parkedRow = (t: TestApp, id: string) =>
 describe('queue machinery (outbox relay, fan-out, payload validation)', () => {
   let t: TestApp;
   let tutorId: string;
+  /** A session that is over, and one still to come. */
   let sessionId: string;
+  let upcomingId: string;
   const tutor = tutorItem();
   const student = studentItem();
 
@@ -53,6 +55,17 @@ describe('queue machinery (outbox relay, fan-out, payload validation)', () => {
     await ingest(t.http, 'students', [student]);
     [{ id: sessionId }] = (await ingest(t.http, 'sessions', [
       completedSession(tutor.externalId, student.externalId),
+    ])) as { id: string }[];
+    [{ id: upcomingId }] = (await ingest(t.http, 'sessions', [
+      {
+        ...completedSession(tutor.externalId, student.externalId),
+        scheduledStart: iso(daysFromNow(2)),
+        status: 'scheduled',
+        actualStart: undefined,
+        lateStartMinutes: undefined,
+        engagementScore: undefined,
+        learningObjectivesMet: undefined,
+      },
     ])) as { id: string }[];
   });
   afterAll(() => t.close());
@@ -92,17 +105,6 @@ describe('queue machinery (outbox relay, fan-out, payload validation)', () => {
     expect(await handlerJob(event, 'prediction', 'first-session-score')).toBeNull();
 
     // A session still to come reaches the first-session scoring too.
-    const [{ id: upcomingId }] = (await ingest(t.http, 'sessions', [
-      {
-        ...completedSession(tutor.externalId, student.externalId),
-        scheduledStart: iso(daysFromNow(2)),
-        status: 'scheduled',
-        actualStart: undefined,
-        lateStartMinutes: undefined,
-        engagementScore: undefined,
-        learningObjectivesMet: undefined,
-      },
-    ])) as { id: string }[];
     const upcoming = await published(upcomingId);
     expect(await handlerJob(upcoming, 'prediction', 'first-session-score')).toEqual({
       name: 'first-session-score',
@@ -139,13 +141,28 @@ describe('queue machinery (outbox relay, fan-out, payload validation)', () => {
     });
   });
 
+  it('gives first-session scoring an event an earlier version wrote without the upcoming flag', async () => {
+    const eventId = randomUUID();
+    const occurredAt = new Date().toISOString();
+    await queueOf(t, 'events').add(
+      'domain-event',
+      { eventId, type: 'session.recorded', occurredAt, payload: { sessionId, tutorId } },
+      { jobId: eventId },
+    );
+    const job = await waitFor('the first-session scoring job', () =>
+      queueOf(t, 'prediction').getJob(`${eventId}:prediction.first-session-score`),
+    );
+    expect(job.data).toEqual({ eventId, eventType: 'session.recorded', occurredAt, sessionId });
+  });
+
   it('publishing an event again adds no job: Bull ignores an existing job id', async () => {
     await waitForIdle(t);
     // The queues this event reaches, with no minute ticks of their own (notifications and
     // prediction have them; their jobs for the event are looked up by id below).
     const reached = ['events', 'evaluation'] as const;
     const before = await Promise.all(reached.map((q) => queueOf(t, q).getJobCounts()));
-    const event = await outboxRow(t, 'session.recorded', 'sessionId', sessionId);
+    // The session still to come: its event reaches the notifications and prediction queues.
+    const event = await outboxRow(t, 'session.recorded', 'sessionId', upcomingId);
     const handlerJobs = async () =>
       Promise.all(
         (['notifications', 'prediction'] as const).map(async (q) =>
@@ -155,13 +172,12 @@ describe('queue machinery (outbox relay, fan-out, payload validation)', () => {
         ),
       );
     const jobsBefore = await handlerJobs();
-    // The feedback invitation (the session is over: no first-session scoring job).
-    expect(jobsBefore.flat()).toHaveLength(1);
+    expect(jobsBefore.map((ids) => ids.length)).toEqual([1, 1]);
     await t.dataSource.query('UPDATE outbox_events SET published_at = NULL WHERE id = $1', [
       event.id,
     ]);
     await waitFor('the event to be published again', async () => {
-      const row = await outboxRow(t, 'session.recorded', 'sessionId', sessionId);
+      const row = await outboxRow(t, 'session.recorded', 'sessionId', upcomingId);
       return row.published_at !== null;
     });
     await waitForIdle(t);

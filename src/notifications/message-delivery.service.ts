@@ -6,7 +6,7 @@ import { MissingRecordError, PermanentJobError } from '../workers/job-errors';
 import { NotificationMessage } from './entities/notification-message.entity';
 import { CATEGORIES, NotificationLinks } from './notification-links';
 import { MailService } from './mail.service';
-import { outcomeEvent } from './notifications.service';
+import { outcomeEvent, unsubscribedReason } from './notifications.service';
 import { OutboxService } from '../workers/outbox.service';
 
 /** How an SMTP (or rendering) failure should be handled. */
@@ -70,7 +70,9 @@ export class MessageDelivery {
   async deliver(messageId: string, attempt: DeliveryAttempt): Promise<{ status: string }> {
     let failure: { kind: FailureKind; error: unknown } | null = null;
     const status = await this.dataSource.transaction(async (m) => {
-      // The message, locked, and whether its recipient unsubscribed from its category: one statement.
+      // The message, locked, and whether its recipient unsubscribed from its category: one
+      // statement. (The check sees the preferences as of the statement's start, before any wait
+      // for the lock; only another attempt at this message holds that lock, for milliseconds.)
       const { entities, raw } = await m
         .getRepository(NotificationMessage)
         .createQueryBuilder('msg')
@@ -88,7 +90,7 @@ export class MessageDelivery {
       if (message.status !== 'queued') return message.status;
       if (raw[0].unsubscribed) {
         message.status = 'suppressed';
-        message.lastError = `the recipient unsubscribed from ${message.category}`;
+        message.lastError = unsubscribedReason(message.category);
         await recordAttempt(m, message);
         if (message.reportOutcome) await this.outbox.append(m, [outcomeEvent(message)]);
         return message.status;

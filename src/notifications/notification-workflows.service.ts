@@ -165,7 +165,7 @@ export class NotificationWorkflows {
       [new Date(now - 6 * HOUR), new Date(now - 2 * HOUR)],
     );
     return this.tally(rows, async (row) => {
-      const studentName = row.student_name ? this.cipher.decrypt(row.student_name) : null;
+      const studentName = this.cipher.decryptNullable(row.student_name);
       const r = await this.notifications.notify({
         workflow: 'first-session-checkin',
         entityKey: row.id,

@@ -32,6 +32,10 @@ export function outcomeEvent(message: {
   };
 }
 
+/** Why a message to someone who unsubscribed from its category was not sent (its `last_error`). */
+export const unsubscribedReason = (category: string) =>
+  `the recipient unsubscribed from ${category}`;
+
 export interface Recipient {
   kind: RecipientKind;
   /** User, tutor or student id (a parent is addressed by the student's id). */
@@ -89,7 +93,7 @@ export class NotificationsService {
           recipient_email, context, status, last_error, report_outcome)
        SELECT $1, $2, $3, $4, $5, $6, $7, $8,
               CASE WHEN p.unsubscribed THEN 'suppressed' ELSE 'queued' END,
-              CASE WHEN p.unsubscribed THEN 'the recipient unsubscribed from ' || $3 END,
+              CASE WHEN p.unsubscribed THEN $10 END,
               $9
          FROM (SELECT EXISTS (SELECT 1 FROM notification_preferences
                                WHERE recipient_kind = $5 AND recipient_id = $6
@@ -105,6 +109,7 @@ export class NotificationsService {
         this.cipher.encrypt(r.to.email),
         this.cipher.encrypt(JSON.stringify(r.context)),
         r.reportOutcome ?? false,
+        unsubscribedReason(r.category),
       ],
     );
     if (!row) return { messageId: null, created: false, status: 'duplicate' };

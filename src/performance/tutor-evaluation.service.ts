@@ -97,8 +97,10 @@ export class TutorEvaluationService {
     bucket: number,
   ): Promise<{ snapshotDate: string; events: number }> {
     return this.dataSource.transaction(async (manager) => {
-      // One round trip: wait for the tutor's recompute lock and check the tutor exists. The
-      // statements after it run once the lock is held, so they see the previous recompute's commit.
+      // One round trip: wait for the tutor's recompute lock and check the tutor exists (as of the
+      // statement's start; a tutor erased during the wait fails the writes below, and the retry
+      // then finds it missing). The statements after it run once the lock is held, so they see
+      // the previous recompute's commit.
       const [{ tutor }]: { tutor: boolean }[] = await manager.query(
         `WITH locked AS (SELECT pg_advisory_xact_lock($1, hashtext($2)))
          SELECT EXISTS (SELECT 1 FROM tutors WHERE id = $2::uuid) AS tutor FROM locked`,

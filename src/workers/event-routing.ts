@@ -1,5 +1,5 @@
 /**
- * How an outbox event becomes jobs: one per subscribed handler. Used by the
+ * How an outbox event becomes jobs: one per subscribed handler that wants it. Used by the
  * outbox relay, and by the `events` queue's processor for jobs an earlier
  * version queued.
  */

@@ -4,7 +4,7 @@ import { EntityManager } from 'typeorm';
 export interface DomainEvent {
   /** `module.what-happened`, e.g. `session.recorded`. */
   type: string;
-  /** Ids only, never personal data. */
+  /** Ids, and flags that subscriptions filter on (see `when` on @JobProcessor); never personal data. */
   payload: Record<string, string | number | boolean | null>;
   /**
    * A deterministic id (see eventIdFor) makes the append idempotent: a retried

@@ -3,7 +3,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 /**
  * Transactional outbox: written in the same transaction as the change that
  * triggers work; the relay publishes it to Bull with `id` as the job id.
- * Payloads carry ids only, never personal data.
+ * Payloads carry ids (and flags subscriptions filter on), never personal data.
  */
 @Entity('outbox_events')
 @Index('idx_outbox_unpublished', ['createdAt'], { where: 'published_at IS NULL' })
