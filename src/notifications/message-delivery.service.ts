@@ -6,7 +6,7 @@ import { MissingRecordError, PermanentJobError } from '../workers/job-errors';
 import { NotificationMessage } from './entities/notification-message.entity';
 import { CATEGORIES, NotificationLinks } from './notification-links';
 import { MailService } from './mail.service';
-import { outcomeEvent, unsubscribedReason } from './notifications.service';
+import { outcomeEvent, unsubscribedReason, unsubscribedSql } from './notifications.service';
 import { OutboxService } from '../workers/outbox.service';
 
 /** How an SMTP (or rendering) failure should be handled. */
@@ -77,9 +77,7 @@ export class MessageDelivery {
         .getRepository(NotificationMessage)
         .createQueryBuilder('msg')
         .addSelect(
-          `EXISTS (SELECT 1 FROM notification_preferences p
-                    WHERE p.recipient_kind = msg.recipient_kind
-                      AND p.recipient_id = msg.recipient_id AND p.category = msg.category)`,
+          unsubscribedSql('msg.recipient_kind', 'msg.recipient_id', 'msg.category'),
           'unsubscribed',
         )
         .where('msg.id = :id', { id: messageId })

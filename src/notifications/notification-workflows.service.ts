@@ -75,21 +75,14 @@ export class NotificationWorkflows {
   ): { to: Recipient; respondent: 'student' | 'parent'; studentName: string } | null {
     if (row.student_name === null || row.birth_year === null || row.birth_month === null)
       return null;
-    const studentName = this.cipher.decrypt(row.student_name);
     const under13 = ageOn(row.birth_year, row.birth_month, this.clock.now()) < COPPA_AGE;
-    if (under13) {
-      if (!row.parent_email) return null;
-      return {
-        to: { kind: 'parent', id: row.student_id, email: this.cipher.decrypt(row.parent_email) },
-        respondent: 'parent',
-        studentName,
-      };
-    }
-    if (!row.student_email) return null;
+    const respondent = under13 ? 'parent' : 'student';
+    const email = under13 ? row.parent_email : row.student_email;
+    if (!email) return null;
     return {
-      to: { kind: 'student', id: row.student_id, email: this.cipher.decrypt(row.student_email) },
-      respondent: 'student',
-      studentName,
+      to: { kind: respondent, id: row.student_id, email: this.cipher.decrypt(email) },
+      respondent,
+      studentName: this.cipher.decrypt(row.student_name),
     };
   }
 

@@ -32,6 +32,14 @@ export function outcomeEvent(message: {
   };
 }
 
+/**
+ * SQL that is true when the recipient (kind, id) unsubscribed from the
+ * category: each argument is an SQL expression (a parameter or a column).
+ */
+export const unsubscribedSql = (kind: string, id: string, category: string) =>
+  `EXISTS (SELECT 1 FROM notification_preferences p
+            WHERE p.recipient_kind = ${kind} AND p.recipient_id = ${id} AND p.category = ${category})`;
+
 /** Why a message to someone who unsubscribed from its category was not sent (its `last_error`). */
 export const unsubscribedReason = (category: string) =>
   `the recipient unsubscribed from ${category}`;
@@ -92,12 +100,10 @@ export class NotificationsService {
          (workflow, entity_key, category, template, recipient_kind, recipient_id,
           recipient_email, context, status, last_error, report_outcome)
        SELECT $1, $2, $3, $4, $5, $6, $7, $8,
-              CASE WHEN p.unsubscribed THEN 'suppressed' ELSE 'queued' END,
-              CASE WHEN p.unsubscribed THEN $10 END,
+              CASE WHEN u.unsubscribed THEN 'suppressed' ELSE 'queued' END,
+              CASE WHEN u.unsubscribed THEN $10 END,
               $9
-         FROM (SELECT EXISTS (SELECT 1 FROM notification_preferences
-                               WHERE recipient_kind = $5 AND recipient_id = $6
-                                 AND category = $3) AS unsubscribed) AS p
+         FROM (SELECT ${unsubscribedSql('$5', '$6', '$3')} AS unsubscribed) AS u
        ON CONFLICT (workflow, entity_key) DO NOTHING RETURNING id, status`,
       [
         r.workflow,

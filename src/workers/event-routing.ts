@@ -1,7 +1,7 @@
 /**
- * How an outbox event becomes jobs: one per subscribed handler that wants it. Used by the
- * outbox relay, and by the `events` queue's processor for jobs an earlier
- * version queued.
+ * How an outbox event becomes jobs: one per subscribed handler that wants it.
+ * Used by the outbox relay, and by the `events` queue's processor for jobs an
+ * earlier version queued.
  */
 import type { JobOptions } from 'bull';
 import { DomainEventJob } from './domain-event.dto';
@@ -27,9 +27,8 @@ export interface HandlerJob {
  * `when` on @JobProcessor; job id `<eventId>:<queue>.<job>`), each payload
  * validated against its handler's DTO, so each handler retries on its own.
  * Adding a job whose id exists is a no-op in Bull, so publishing an event
- * twice adds nothing twice. All or
- * nothing: `problems` names every handler whose payload does not validate,
- * and then no job should be added.
+ * twice adds nothing twice. All or nothing: `problems` names every handler
+ * whose payload does not validate, and then no job should be added.
  */
 export function handlerJobsOf(
   registry: JobRegistry,

@@ -35,8 +35,8 @@ interface OutboxRow {
 /**
  * Publishes outbox rows as one job per subscribed handler that wants it (job
  * id `<eventId>:<queue>.<job>`, see handlerJobsOf) and marks them published,
- * in batches claimed with FOR UPDATE SKIP LOCKED so several
- * worker replicas share the rows without taking one twice.
+ * in batches claimed with FOR UPDATE SKIP LOCKED so several worker replicas
+ * share the rows without taking one twice.
  *
  * Driven by a loop in worker-role processes (not a timer per replica firing
  * regardless of work): it drains while there are rows, then sleeps until a
