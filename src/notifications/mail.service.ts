@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer, { Transporter } from 'nodemailer';
 import { AppConfig } from '../config/app-config';
@@ -57,14 +57,27 @@ export class MailService implements OnApplicationShutdown {
       text: rendered.text,
     });
     if (!this.dropDir) return { messageId: info.messageId };
-    mkdirSync(this.dropDir, { recursive: true });
     const file = join(
       this.dropDir,
       `${new Date().toISOString().replace(/[:.]/g, '-')}-${email.template}-${info.messageId.replace(/[^A-Za-z0-9]/g, '').slice(0, 16)}.eml`,
     );
-    writeFileSync(file, (info as unknown as { message: Buffer }).message);
+    await this.drop(file, (info as unknown as { message: Buffer }).message);
     this.logger.debug(`wrote ${file}`);
     return { messageId: info.messageId, file };
+  }
+
+  /**
+   * Writes on libuv's pool, not on the event loop the pages share. The folder
+   * is created on the first message and again if it went missing since.
+   */
+  private async drop(file: string, message: Buffer): Promise<void> {
+    try {
+      await writeFile(file, message);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      await mkdir(this.dropDir!, { recursive: true });
+      await writeFile(file, message);
+    }
   }
 
   onApplicationShutdown(): void {
