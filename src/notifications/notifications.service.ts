@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { FieldCipher } from '../security/field-cipher';
-import { OutboxService } from '../workers/outbox.service';
+import { outboxInsertSql, outboxWakeSql } from '../workers/outbox.service';
 import type { RecipientKind } from './entities/notification-message.entity';
 import type { Category } from './notification-links';
 
@@ -76,7 +77,7 @@ export interface NotificationResult {
 
 /**
  * The way every module sends email: one row in the message log plus an outbox
- * event in one transaction (the caller's, when given), so the message is
+ * event in one statement (in the caller's transaction, when given), so the message is
  * delivered by a queued job after commit, retried on its own, and sent at most
  * once per (workflow, entity). Staff messages also land in the in-app list.
  */
@@ -85,27 +86,63 @@ export class NotificationsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly cipher: FieldCipher,
-    private readonly outbox: OutboxService,
   ) {}
 
+  /**
+   * One statement (atomic without a transaction of its own; inside the
+   * caller's when given): the message row (suppressed when the recipient
+   * unsubscribed from the category), its outbox event (`notification.queued`,
+   * or the outcome of a suppressed message whose sender asked for it), the
+   * in-app entry, and the relay's wake-up. A (workflow, entity) logged before
+   * stores nothing.
+   */
   async notify(request: NotificationRequest, manager?: EntityManager): Promise<NotificationResult> {
-    const run = (m: EntityManager) => this.notifyIn(m, request);
-    return manager ? run(manager) : this.dataSource.transaction(run);
-  }
-
-  private async notifyIn(m: EntityManager, r: NotificationRequest): Promise<NotificationResult> {
-    // One statement: a recipient who unsubscribed from the category gets a suppressed row.
-    const [row]: { id: string; status: 'queued' | 'suppressed' }[] = await m.query(
-      `INSERT INTO notification_messages
-         (workflow, entity_key, category, template, recipient_kind, recipient_id,
-          recipient_email, context, status, last_error, report_outcome)
-       SELECT $1, $2, $3, $4, $5, $6, $7, $8,
-              CASE WHEN u.unsubscribed THEN 'suppressed' ELSE 'queued' END,
-              CASE WHEN u.unsubscribed THEN $10 END,
-              $9
-         FROM (SELECT ${unsubscribedSql('$5', '$6', '$3')} AS unsubscribed) AS u
-       ON CONFLICT (workflow, entity_key) DO NOTHING RETURNING id, status`,
+    const r = request;
+    // The id is chosen here so the events can name the message before it is stored.
+    const id = randomUUID();
+    const events = [
+      { when: 'queued', id, type: MESSAGE_QUEUED_EVENT, payload: { messageId: id } },
+      ...(r.reportOutcome
+        ? [
+            {
+              when: 'suppressed',
+              ...outcomeEvent({
+                id,
+                workflow: r.workflow,
+                entityKey: r.entityKey,
+                status: 'suppressed',
+              }),
+              id: null,
+            },
+          ]
+        : []),
+    ];
+    const [row]: { id: string; status: 'queued' | 'suppressed' }[] = await (
+      manager ?? this.dataSource.manager
+    ).query(
+      `WITH message AS (
+         INSERT INTO notification_messages
+           (id, workflow, entity_key, category, template, recipient_kind, recipient_id,
+            recipient_email, context, status, last_error, report_outcome)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9,
+                CASE WHEN u.unsubscribed THEN 'suppressed' ELSE 'queued' END,
+                CASE WHEN u.unsubscribed THEN $11 END,
+                $10
+           FROM (SELECT ${unsubscribedSql('$6', '$7', '$4')} AS unsubscribed) AS u
+         ON CONFLICT (workflow, entity_key) DO NOTHING RETURNING id, status
+       ),
+       stored AS (${outboxInsertSql(
+         `SELECT e.id, e.type, e.payload
+            FROM message JOIN unnest($12::varchar[], $13::uuid[], $14::varchar[], $15::jsonb[])
+                 AS e(status, id, type, payload) ON e.status = message.status`,
+       )}),
+       in_app AS (
+         INSERT INTO in_app_notifications (user_id, message_id, title, body, url)
+         SELECT $16, message.id, $17, $18, $19 FROM message WHERE $16::uuid IS NOT NULL
+       )
+       SELECT message.id, message.status, ${outboxWakeSql('stored')} AS woken FROM message`,
       [
+        id,
         r.workflow,
         r.entityKey,
         r.category,
@@ -116,27 +153,18 @@ export class NotificationsService {
         this.cipher.encrypt(JSON.stringify(r.context)),
         r.reportOutcome ?? false,
         unsubscribedReason(r.category),
+        events.map((e) => e.when),
+        events.map((e) => e.id),
+        events.map((e) => e.type),
+        events.map((e) => JSON.stringify(e.payload)),
+        r.inApp?.userId ?? null,
+        r.inApp?.title.slice(0, 300) ?? null,
+        r.inApp?.body ?? null,
+        r.inApp?.url ?? null,
       ],
     );
     if (!row) return { messageId: null, created: false, status: 'duplicate' };
-    const { status } = row;
-    if (status === 'queued') {
-      await this.outbox.append(m, [
-        { id: row.id, type: MESSAGE_QUEUED_EVENT, payload: { messageId: row.id } },
-      ]);
-    } else if (r.reportOutcome) {
-      await this.outbox.append(m, [
-        outcomeEvent({ id: row.id, workflow: r.workflow, entityKey: r.entityKey, status }),
-      ]);
-    }
-    if (r.inApp) {
-      await m.query(
-        `INSERT INTO in_app_notifications (user_id, message_id, title, body, url)
-         VALUES ($1, $2, $3, $4, $5)`,
-        [r.inApp.userId, row.id, r.inApp.title.slice(0, 300), r.inApp.body, r.inApp.url],
-      );
-    }
-    return { messageId: row.id, created: true, status };
+    return { messageId: row.id, created: true, status: row.status };
   }
 
   /** A logged message's status and last error, by its (workflow, entity) key; null if none. */

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { queryRows } from '../common/query-rows';
 import { eventIdFor } from '../workers/event-id';
-import { OutboxService } from '../workers/outbox.service';
+import { OutboxService, outboxInsertSql, outboxWakeSql } from '../workers/outbox.service';
 import {
   FEATURE_LABELS,
   SCORING_FEATURES_SQL,
@@ -42,6 +42,10 @@ export interface ScoredTutor {
  * trained), then one set-based upsert of the current risk, the history, and the
  * tutor.risk-scored events, in one transaction.
  */
+/** A tutor's risk-scored event for one scoring run: a retried run stores it once. */
+const riskScoredEventId = (tutorId: string, at: Date) =>
+  eventIdFor(`${RISK_SCORED_EVENT}:${tutorId}:${at.toISOString()}`);
+
 @Injectable()
 export class ChurnScoringService {
   private readonly logger = new Logger('ChurnScoring');
@@ -175,12 +179,13 @@ export class ChurnScoringService {
     emit: 'all' | 'band-changes',
   ): Promise<void> {
     if (!results.length) return;
-    await this.dataSource.transaction(async (m) => {
-      const json = JSON.stringify(results);
-      // Upsert keeps a live override: the effective score stays the override until it expires.
-      const changed: { tutor_id: string; churn_score: number; band_changed: boolean }[] =
-        await m.query(
-          `WITH input AS (
+    const scoredAt = now.toISOString();
+    // One statement (atomic, no transaction): the scores, their history, and a
+    // tutor.risk-scored event per tutor (per tutor whose band changed, for
+    // 'band-changes'), the payload riskScoredEvent builds with the effective score.
+    // The upsert keeps a live override: the effective score stays the override until it expires.
+    await this.dataSource.query(
+      `WITH input AS (
              SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
                "tutorId" uuid, "scoredScore" real, band varchar, probabilities jsonb,
                "topFactors" jsonb, "modelVersion" varchar)
@@ -208,22 +213,34 @@ export class ChurnScoringService {
                top_factors, model_version, scored_at)
              SELECT "tutorId", $2::date, "scoredScore", band, probabilities, "topFactors",
                "modelVersion", $3 FROM input
-           )
-           SELECT u.tutor_id, u.churn_score,
-             (b.band IS DISTINCT FROM u.band) AS band_changed
-           FROM upserted u LEFT JOIN before b ON b.tutor_id = u.tutor_id`,
-          [json, asOf, now],
-        );
-      const events = changed
-        .filter((c) => emit === 'all' || c.band_changed)
-        .map((c) => this.riskScoredEvent(c.tutor_id, c.churn_score, now));
-      await this.outbox.append(m, events);
-    });
+           ),
+           changed AS (
+             SELECT u.tutor_id, u.churn_score, (b.band IS DISTINCT FROM u.band) AS band_changed
+             FROM upserted u LEFT JOIN before b ON b.tutor_id = u.tutor_id
+           ),
+           stored AS (${outboxInsertSql(
+             `SELECT e.id, $4::varchar, jsonb_build_object(
+                       'tutorId', c.tutor_id, 'churnScore', c.churn_score, 'scoredAt', $5::text)
+                FROM changed c JOIN unnest($6::uuid[], $7::uuid[]) AS e(tutor_id, id) ON e.tutor_id = c.tutor_id
+               WHERE $8 OR c.band_changed`,
+           )})
+           SELECT ${outboxWakeSql('stored')}`,
+      [
+        JSON.stringify(results),
+        asOf,
+        now,
+        RISK_SCORED_EVENT,
+        scoredAt,
+        results.map((r) => r.tutorId),
+        results.map((r) => riskScoredEventId(r.tutorId, now)),
+        emit === 'all',
+      ],
+    );
   }
 
   private riskScoredEvent(tutorId: string, churnScore: number, at: Date) {
     return {
-      id: eventIdFor(`${RISK_SCORED_EVENT}:${tutorId}:${at.toISOString()}`),
+      id: riskScoredEventId(tutorId, at),
       type: RISK_SCORED_EVENT,
       payload: { tutorId, churnScore, scoredAt: at.toISOString() },
     };

@@ -17,24 +17,37 @@ export interface DomainEvent {
 /** The channel the outbox relay LISTENs on. */
 export const OUTBOX_CHANNEL = 'outbox_events';
 
+/**
+ * For a caller that stores its events in its own statement (a statement is
+ * atomic, so it needs no transaction around it): the body of a data-modifying
+ * CTE that appends the rows `select` yields, as columns (id: uuid, null for a
+ * random one; event_type; payload: jsonb), skipping ids already stored.
+ * Pair it with `outboxWakeSql`.
+ */
+export const outboxInsertSql = (select: string) =>
+  `INSERT INTO outbox_events (id, event_type, payload)
+   SELECT coalesce(e.id, gen_random_uuid()), e.event_type, e.payload
+     FROM (${select}) AS e(id, event_type, payload)
+   ON CONFLICT (id) DO NOTHING
+   RETURNING 1`;
+
+/**
+ * An expression that NOTIFYs the relay when the CTE named `cte` (an
+ * `outboxInsertSql`) stored any row; PostgreSQL delivers it when (and only if)
+ * the transaction commits, so the relay wakes at once. Select it once.
+ */
+export const outboxWakeSql = (cte: string) =>
+  `(SELECT pg_notify('${OUTBOX_CHANNEL}', '') FROM (SELECT 1 FROM ${cte} LIMIT 1) AS any_stored)`;
+
 /** Appends events to the transactional outbox, inside the caller's transaction. */
 @Injectable()
 export class OutboxService {
-  /**
-   * One statement: the rows, plus a NOTIFY that PostgreSQL delivers when (and
-   * only if) the caller's transaction commits, so the relay wakes at once.
-   */
+  /** One statement: the rows, plus the relay's wake-up (see outboxWakeSql). */
   async append(manager: EntityManager, events: DomainEvent[]): Promise<void> {
     if (!events.length) return;
     await manager.query(
-      `WITH stored AS (
-         INSERT INTO outbox_events (id, event_type, payload)
-         SELECT coalesce(i, gen_random_uuid()), t, p
-         FROM unnest($1::uuid[], $2::varchar[], $3::jsonb[]) AS u(i, t, p)
-         ON CONFLICT (id) DO NOTHING
-         RETURNING 1
-       )
-       SELECT pg_notify('${OUTBOX_CHANNEL}', '') FROM (SELECT 1 FROM stored LIMIT 1) AS any_stored`,
+      `WITH stored AS (${outboxInsertSql('SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::jsonb[])')})
+       SELECT ${outboxWakeSql('stored')}`,
       [
         events.map((e) => e.id ?? null),
         events.map((e) => e.type),
