@@ -17,7 +17,6 @@ import { WINDOW_DAYS } from './performance.constants';
 export const METRICS_UPDATED_EVENT = 'tutor.metrics-updated';
 /** Advisory-lock namespace: one recompute per tutor at a time. */
 const RECOMPUTE_LOCK = 4_180_001;
-const PENDING_STATES = new Set(['delayed', 'waiting', 'paused']);
 
 export const recomputeJobId = (tutorId: string, bucket: number) =>
   `tutor-metrics:${tutorId}:${bucket}`;
@@ -71,7 +70,10 @@ export class TutorEvaluationService {
       const jobId = recomputeJobId(event.tutorId, bucket);
       const existing = await queue.getJob(jobId);
       if (existing) {
-        if (PENDING_STATES.has(await existing.getState())) return { recomputeJobId: jobId };
+        // Not taken by a worker yet (Bull stamps processedOn as it takes a job), so it will
+        // claim this event; read from the job's hash, without a second round trip for its state.
+        // One that started (or failed and waits to retry) may have claimed before this event.
+        if (!existing.processedOn) return { recomputeJobId: jobId };
         bucket++;
         continue;
       }
