@@ -147,6 +147,14 @@ describe('monitoring: health and metrics', () => {
         );
         return r.n === 0 && (await unpublishedEvents(t.dataSource)) === 0;
       });
+      // The churn score that follows the metrics update: the risk-scored hop.
+      await waitFor('the tutor scored after its metrics update', async () => {
+        const [r]: { n: number }[] = await t.dataSource.query(
+          `SELECT count(*)::int AS n FROM tutor_risk_scores rs JOIN tutor_metrics_triggers mt
+               ON mt.tutor_id = rs.tutor_id AND rs.scored_at >= mt.metrics_updated_at`,
+        );
+        return r.n >= 1;
+      });
       await t.dataSource.query(
         `INSERT INTO alert_states (rule, status, severity, message, evaluated_at, notified_status)
          VALUES ('uptime:smtp', 'firing', 'critical', 'smtp was up in 50%', now(), 'firing')`,
@@ -203,6 +211,14 @@ describe('monitoring: health and metrics', () => {
           le: '+Inf',
         }),
       ).toBe(measured.n);
+      // Every measured record was risk-scored after its metrics update, and that came later.
+      const hop = (name: string, h: string) =>
+        Number(sample(text, `tutormax_insight_latency_seconds_${name}`, { hop: h }));
+      expect(hop('count', 'stored_to_risk_scored')).toBe(measured.n);
+      expect(hop('sum', 'stored_to_risk_scored')).toBeGreaterThanOrEqual(
+        hop('sum', 'stored_to_metrics'),
+      );
+      expect(hop('sum', 'stored_to_metrics')).toBeGreaterThan(0);
       expect(
         sample(text, 'tutormax_job_duration_seconds_count', {
           queue: 'evaluation',

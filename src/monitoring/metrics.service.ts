@@ -147,7 +147,7 @@ export class MonitoringMetrics implements OnApplicationBootstrap {
     this.registry.registerMetric(
       new SnapshotHistogram(
         'tutormax_insight_latency_seconds',
-        'Insight latency per hop (stored_to_metrics, stored_to_intervention), from the timestamps in PostgreSQL, cumulative over every measured record',
+        'Insight latency per hop (stored_to_metrics, stored_to_risk_scored, stored_to_intervention), from the timestamps in PostgreSQL, cumulative over every measured record',
         async () => (await snapshot()).insight ?? [],
       ) as never,
     );

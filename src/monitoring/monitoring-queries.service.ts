@@ -7,17 +7,23 @@ import { OPEN_STATUSES } from '../interventions/intervention.constants';
 export const INSIGHT_BUCKETS = [1, 2, 5, 10, 30, 60, 300, 900, 1800, 3600, 7200];
 
 /**
- * The insight-latency hops that exist today, each measured from timestamps
- * other modules already write:
- * - `stored_to_metrics`: tutor_metrics_triggers.stored_at (the session,
- *   feedback or event and its outbox row committed) → metrics_updated_at (the
- *   recompute that included it committed).
+ * The insight-latency hops, each measured from timestamps other modules
+ * already write, from tutor_metrics_triggers.stored_at (the session, feedback
+ * or event and its outbox row committed):
+ * - `stored_to_metrics`: → metrics_updated_at (the recompute that included the
+ *   record committed).
+ * - `stored_to_risk_scored`: → the tutor's first churn score
+ *   (tutor_risk_scores.scored_at) at or after that metrics update, the first
+ *   score that could see the record.
  * - `stored_to_intervention`: a rule-made intervention's created_at, from the
  *   stored_at of the newest trigger of that tutor whose metrics update
  *   committed before it (the record whose insight produced it).
- * Risk scored is not a hop yet: no prediction module writes tutor.risk-scored.
  */
-export const INSIGHT_HOPS = ['stored_to_metrics', 'stored_to_intervention'] as const;
+export const INSIGHT_HOPS = [
+  'stored_to_metrics',
+  'stored_to_risk_scored',
+  'stored_to_intervention',
+] as const;
 export type InsightHop = (typeof INSIGHT_HOPS)[number];
 
 export interface InsightHistogram {
@@ -28,18 +34,27 @@ export interface InsightHistogram {
   sumSeconds: number;
 }
 
-const hopSql = (hop: InsightHop, since: string) =>
-  hop === 'stored_to_metrics'
-    ? `SELECT extract(epoch FROM (metrics_updated_at - stored_at)) AS s
+/** One row per measured record of the hop since `since` (an SQL expression): its latency `s` in seconds. */
+const hopSql = (hop: InsightHop, since: string): string =>
+  ({
+    stored_to_metrics: `SELECT extract(epoch FROM (metrics_updated_at - stored_at)) AS s
          FROM tutor_metrics_triggers
-        WHERE metrics_updated_at IS NOT NULL AND stored_at >= ${since}`
-    : `SELECT extract(epoch FROM (i.created_at - t.stored_at)) AS s
+        WHERE metrics_updated_at IS NOT NULL AND stored_at >= ${since}`,
+    stored_to_risk_scored: `SELECT extract(epoch FROM (r.scored_at - mt.stored_at)) AS s
+         FROM tutor_metrics_triggers mt
+         CROSS JOIN LATERAL (
+           SELECT scored_at FROM tutor_risk_scores rs
+            WHERE rs.tutor_id = mt.tutor_id AND rs.scored_at >= mt.metrics_updated_at
+            ORDER BY rs.scored_at LIMIT 1) r
+        WHERE mt.metrics_updated_at IS NOT NULL AND mt.stored_at >= ${since}`,
+    stored_to_intervention: `SELECT extract(epoch FROM (i.created_at - t.stored_at)) AS s
          FROM interventions i
          CROSS JOIN LATERAL (
            SELECT stored_at FROM tutor_metrics_triggers mt
             WHERE mt.tutor_id = i.tutor_id AND mt.metrics_updated_at <= i.created_at
             ORDER BY mt.metrics_updated_at DESC LIMIT 1) t
-        WHERE i.rule_id IS NOT NULL AND i.created_at >= ${since}`;
+        WHERE i.rule_id IS NOT NULL AND i.created_at >= ${since}`,
+  })[hop];
 
 /** Read-only, set-based queries over other modules' tables for metrics, alerts and the status page. */
 @Injectable()
