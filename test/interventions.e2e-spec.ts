@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { Clock } from '../src/common/clock';
+import { randomUUID } from 'node:crypto';
 import { InterventionSlaNotices } from '../src/interventions/intervention-sla-notices.service';
+import { InterventionsProcessor } from '../src/interventions/interventions.processor';
 import { InterventionsService } from '../src/interventions/interventions.service';
 import { OutboxService } from '../src/workers/outbox.service';
 import { apiSignIn, createUser } from './helpers/auth';
@@ -489,6 +491,71 @@ describe('interventions API', () => {
       .get(`/api/v1/interventions?tutorId=${tutorId}&type=retention_interview`)
       .set(as('manager'));
     expect(all.body.items).toHaveLength(1);
+  });
+
+  it('runs the metric rules on tutor.metrics-updated for a tutor who objected to profiling; any other tutor gets every rule once, with the churn score that follows', async () => {
+    const [scored, objecting] = (await ingest(t.http, 'tutors', [tutorItem(), tutorItem()])).map(
+      (r) => r.id!,
+    );
+    await t.dataSource.query('UPDATE tutors SET profiling_objection = true WHERE id = $1', [
+      objecting,
+    ]);
+    // A reschedule rate of 35 % (above 20 %) fires the excessive-rescheduling metric rule.
+    await t.dataSource.query(
+      `INSERT INTO tutor_metric_snapshots (tutor_id, window_days, snapshot_date, reference_at, sessions_scheduled,
+         sessions_completed, no_show_count, reschedule_count, ratings_count, avg_rating, first_sessions_rated,
+         login_count, teaching_days, response_count, engagement_score, reschedule_rate, computed_at)
+       SELECT id, 30, current_date, now(), 12, 8, 0, 4, 8, 4.6, 0, 8, 8, 0, 80, 0.35, now()
+         FROM unnest($1::uuid[]) AS id`,
+      [[scored, objecting]],
+    );
+    const interventionsOf = async (tutorId: string) =>
+      (
+        await request(t.http)
+          .get(`/api/v1/interventions?tutorId=${tutorId}`)
+          .set(as('manager'))
+          .expect(200)
+      ).body.items.map((i: { type: string; ruleId: string }) => [i.type, i.ruleId]);
+    const onMetricsUpdated = (tutorId: string) =>
+      t.app.get(InterventionsProcessor).onMetricsUpdated({
+        eventId: randomUUID(),
+        eventType: 'tutor.metrics-updated',
+        occurredAt: new Date().toISOString(),
+        tutorId,
+      });
+    // The metrics update alone leaves a scored tutor to the churn score that follows it.
+    expect(await onMetricsUpdated(scored)).toEqual({
+      skipped: 'the churn score that follows this update runs every rule',
+      created: 0,
+      refreshed: 0,
+    });
+    expect(await interventionsOf(scored)).toEqual([]);
+    // Through the pipeline: the objecting tutor's metric rules run on the update itself;
+    // the other tutor's run once, after the churn scoring the same update starts.
+    await t.dataSource.transaction((m) =>
+      t.app.get(OutboxService).append(
+        m,
+        [scored, objecting].map((tutorId) => ({
+          type: 'tutor.metrics-updated',
+          payload: { tutorId },
+        })),
+      ),
+    );
+    const rescheduling = [['rescheduling_alert', 'excessive_rescheduling']];
+    await waitFor('both tutors to get the rescheduling alert', async () => {
+      const lists = await Promise.all([interventionsOf(scored), interventionsOf(objecting)]);
+      return lists.every((l: string[][]) => l.some(([type]) => type === 'rescheduling_alert'));
+    });
+    // The scored tutor may also get a churn rule's intervention; the metric rule fired once.
+    expect(
+      (await interventionsOf(scored)).filter(([type]: string[]) => type === 'rescheduling_alert'),
+    ).toEqual(rescheduling);
+    expect(await interventionsOf(objecting)).toEqual(rescheduling);
+    const risk = await t.dataSource.query(
+      'SELECT tutor_id FROM tutor_risk WHERE tutor_id = ANY($1::uuid[])',
+      [[scored, objecting]],
+    );
+    expect(risk).toEqual([{ tutor_id: scored }]);
   });
 
   it('escalates an intervention a rule refreshes with a more urgent priority, moving its SLA targets; never lowers it', async () => {
