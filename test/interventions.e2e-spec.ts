@@ -161,6 +161,26 @@ describe('interventions API', () => {
       paused: true,
       state: 'paused',
     });
+    // A rule's fresh evidence while the clock is paused is recorded; the clock stays paused.
+    const refresh = (reason: string, churnScore: number) =>
+      t.app.get(InterventionsService).refreshEvidence(iv.id, {
+        ruleId: 'critical_churn_risk',
+        reason,
+        evidence: { churnScore },
+        priority: 'critical',
+      });
+    await refresh('Still at risk', 91);
+    const refreshed = await request(t.http)
+      .get(`/api/v1/interventions/${iv.id}`)
+      .set(as('manager'))
+      .expect(200);
+    expect(refreshed.body).toMatchObject({
+      status: 'waiting',
+      slaState: 'paused',
+      priority: 'critical',
+      reason: 'Still at risk',
+      evidence: { churnScore: 91 },
+    });
     const noOutcome = await move('ops', { to: 'completed' }).expect(400);
     expect(noOutcome.body.message).toBe('completing an intervention needs an outcome');
     await move('ops', { to: 'completed', outcome: 'excellent' }).expect(400);
@@ -178,13 +198,18 @@ describe('interventions API', () => {
       'completed',
     ]);
     expect(done.body.history[2]).toMatchObject({ actorId: users.ops.id, note: 'Called the tutor' });
-    // Final is final, and nothing changes.
+    // Final is final, and nothing changes, not even a rule's late evidence.
     await move('manager', { to: 'cancelled', reason: 'oops' }).expect(409);
+    await refresh('Late evidence', 99);
     const after = await request(t.http)
       .get(`/api/v1/interventions/${iv.id}`)
       .set(as('manager'))
       .expect(200);
-    expect(after.body.status).toBe('completed');
+    expect(after.body).toMatchObject({
+      status: 'completed',
+      reason: 'Still at risk',
+      evidence: { churnScore: 91 },
+    });
   });
 
   it('needs a reason to cancel, and keeps a notes thread', async () => {

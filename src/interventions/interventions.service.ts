@@ -5,6 +5,7 @@ import type { Principal } from '../auth/principal';
 import { Clock } from '../common/clock';
 import { DetailedHttpError } from '../common/error-body';
 import { decodeCursor, encodeCursor, Page } from '../common/pagination';
+import { queryRows } from '../common/query-rows';
 import { JobQueue } from '../workers/job-queue.service';
 import { OutboxService } from '../workers/outbox.service';
 import { JOBS } from '../workers/queues';
@@ -14,6 +15,7 @@ import { InterventionTransition } from './entities/intervention-transition.entit
 import { Intervention } from './entities/intervention.entity';
 import {
   ASSIGNABLE_ROLES,
+  FINAL_STATUSES,
   INTERVENTION_TYPE_INFO,
   InterventionOutcome,
   InterventionStatus,
@@ -517,11 +519,24 @@ export class InterventionsService {
     },
     manager?: EntityManager,
   ): Promise<void> {
+    const now = this.clock.now();
+    const evidence = { ...input.evidence, refreshedAt: now.toISOString(), ruleId: input.ruleId };
+    // The usual case in one statement: still open, no more urgent than it is, clock running
+    // (so the SLA columns stand). The UPDATE re-checks these on the row it locks.
+    const inPlace = async (m: EntityManager) =>
+      queryRows<{ id: string }>(
+        await m.query(
+          `UPDATE interventions SET evidence = $2, reason = $3, updated_at = CURRENT_TIMESTAMP
+            WHERE id = $1 AND status <> ALL($4) AND priority_rank <= $5 AND NOT sla_paused
+            RETURNING id`,
+          [id, evidence, input.reason, FINAL_STATUSES, PRIORITY_RANK[input.priority]],
+        ),
+      ).length > 0;
     const run = async (m: EntityManager) => {
+      if (await inPlace(m)) return;
       const iv = await this.lock(m, id);
       if (isFinal(iv.status)) return;
-      const now = this.clock.now();
-      iv.evidence = { ...input.evidence, refreshedAt: now.toISOString(), ruleId: input.ruleId };
+      iv.evidence = evidence;
       iv.reason = input.reason;
       // Escalate the priority if the rule now says more urgent; never lower it silently.
       const escalated = PRIORITY_RANK[input.priority] < iv.priorityRank;
@@ -530,17 +545,10 @@ export class InterventionsService {
         iv.priorityRank = PRIORITY_RANK[input.priority];
       }
       // The SLA's targets depend on the priority, and a paused clock's projection on the time.
-      // Otherwise (same priority and status history, clock running) the SLA columns stand.
-      if (escalated || iv.slaPaused) await this.recompute(m, iv, now);
-      else
-        await m.query(
-          `UPDATE interventions SET evidence = $2, reason = $3, updated_at = CURRENT_TIMESTAMP
-            WHERE id = $1`,
-          [iv.id, iv.evidence, iv.reason],
-        );
+      await this.recompute(m, iv, now);
     };
     if (manager) await run(manager);
-    else await this.dataSource.transaction(run);
+    else if (!(await inPlace(this.dataSource.manager))) await this.dataSource.transaction(run);
   }
 
   async addNote(
