@@ -33,11 +33,7 @@ interface StateRow {
   completed_7: number | null;
   /** The prediction module's current (effective) churn score, when scored. */
   churn_score: number | null;
-  profiling_objection: boolean;
 }
-
-/** A tutor's state for the rules, and whether the tutor objected to profiling (no churn score follows). */
-type RunnerState = TutorState & { profilingObjection: boolean };
 
 /**
  * Feeds the rule engine: builds tutors' states from the performance
@@ -59,7 +55,7 @@ export class InterventionRuleRunner {
   async states(
     ids: string[] | null,
     churnScores: Map<string, number> = new Map(),
-  ): Promise<RunnerState[]> {
+  ): Promise<TutorState[]> {
     const filter = ids ? 'AND tutor_id = ANY($1)' : '';
     const rows: StateRow[] = await this.dataSource.query(
       `WITH s30 AS (
@@ -72,7 +68,7 @@ export class InterventionRuleRunner {
               s30.sessions_completed, s30.avg_rating, s30.first_session_success_rate,
               s30.reschedule_rate, s30.engagement_score,
               s7.avg_rating AS avg_rating_7, s7.engagement_score AS engagement_7,
-              s7.sessions_completed AS completed_7, tr.churn_score, t.profiling_objection
+              s7.sessions_completed AS completed_7, tr.churn_score
          FROM tutors t
          LEFT JOIN s30 ON s30.tutor_id = t.id
          LEFT JOIN s7 ON s7.tutor_id = t.id
@@ -84,14 +80,13 @@ export class InterventionRuleRunner {
     );
     const now = this.clock.now().getTime();
     // The event's score when there is one, else the stored one (the nightly batch).
-    return rows.map((r) => ({
-      ...stateOf(
+    return rows.map((r) =>
+      stateOf(
         r,
         now,
         churnScores.get(r.id) ?? (r.churn_score === null ? null : Math.round(r.churn_score)),
       ),
-      profilingObjection: r.profiling_objection,
-    }));
+    );
   }
 
   /**
@@ -105,6 +100,19 @@ export class InterventionRuleRunner {
     scope: 'all' | 'metrics',
     churnScore: number | null = null,
   ): Promise<RuleEvaluation> {
+    if (scope === 'metrics') {
+      const [tutor]: { profiling_objection: boolean }[] = await this.dataSource.query(
+        'SELECT profiling_objection FROM tutors WHERE id = $1',
+        [tutorId],
+      );
+      if (tutor && !tutor.profiling_objection)
+        return {
+          skipped: 'the churn score that follows this update runs every rule',
+          create: [],
+          refresh: [],
+          dropped: [],
+        };
+    }
     const [state] = await this.states(
       [tutorId],
       churnScore === null ? new Map() : new Map([[tutorId, churnScore]]),
@@ -116,13 +124,6 @@ export class InterventionRuleRunner {
       if (!exists.length) throw new DetailedHttpError(404, `no tutor with id ${tutorId}`);
       return { skipped: 'the tutor is not active', create: [], refresh: [], dropped: [] };
     }
-    if (scope === 'metrics' && !state.profilingObjection)
-      return {
-        skipped: 'the churn score that follows this update runs every rule',
-        create: [],
-        refresh: [],
-        dropped: [],
-      };
     return this.apply(state, scope);
   }
 
