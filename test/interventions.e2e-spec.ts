@@ -518,13 +518,20 @@ describe('interventions API', () => {
     expect(all.body.items).toHaveLength(1);
   });
 
-  it('runs the metric rules on tutor.metrics-updated for a tutor who objected to profiling; any other tutor gets every rule once, with the churn score that follows', async () => {
-    const [scored, objecting] = (await ingest(t.http, 'tutors', [tutorItem(), tutorItem()])).map(
-      (r) => r.id!,
-    );
+  it('runs the metric rules on tutor.metrics-updated, except for a tutor the prediction module scores: that one gets every rule once, with the churn score that follows', async () => {
+    const [scored, objecting, fresh] = (
+      await ingest(t.http, 'tutors', [tutorItem(), tutorItem(), tutorItem()])
+    ).map((r) => r.id!);
     await t.dataSource.query('UPDATE tutors SET profiling_objection = true WHERE id = $1', [
       objecting,
     ]);
+    // Scored before (a low risk); the fresh tutor never was.
+    await t.dataSource.query(
+      `INSERT INTO tutor_risk (tutor_id, churn_score, band, scored_score, probabilities, top_factors,
+         model_version, as_of, scored_at)
+       VALUES ($1, 10, 'low', 10, '{}', '[]', 'test', current_date, now())`,
+      [scored],
+    );
     // A reschedule rate of 35 % (above 20 %) fires the excessive-rescheduling metric rule.
     await t.dataSource.query(
       `INSERT INTO tutor_metric_snapshots (tutor_id, window_days, snapshot_date, reference_at, sessions_scheduled,
@@ -532,55 +539,62 @@ describe('interventions API', () => {
          login_count, teaching_days, response_count, engagement_score, reschedule_rate, computed_at)
        SELECT id, 30, current_date, now(), 12, 8, 0, 4, 8, 4.6, 0, 8, 8, 0, 80, 0.35, now()
          FROM unnest($1::uuid[]) AS id`,
-      [[scored, objecting]],
+      [[scored, objecting, fresh]],
     );
-    const interventionsOf = async (tutorId: string) =>
+    const interventionsOf = async (tutorId: string): Promise<string[][]> =>
       (
         await request(t.http)
           .get(`/api/v1/interventions?tutorId=${tutorId}`)
           .set(as('manager'))
           .expect(200)
       ).body.items.map((i: { type: string; ruleId: string }) => [i.type, i.ruleId]);
-    const onMetricsUpdated = (tutorId: string) =>
-      t.app.get(InterventionsProcessor).onMetricsUpdated({
+    const rescheduling = [['rescheduling_alert', 'excessive_rescheduling']];
+    const reschedulingOf = async (tutorId: string) =>
+      (await interventionsOf(tutorId)).filter(([type]) => type === 'rescheduling_alert');
+    // The metrics update alone leaves a scored tutor to the churn score that follows it.
+    expect(
+      await t.app.get(InterventionsProcessor).onMetricsUpdated({
         eventId: randomUUID(),
         eventType: 'tutor.metrics-updated',
         occurredAt: new Date().toISOString(),
-        tutorId,
-      });
-    // The metrics update alone leaves a scored tutor to the churn score that follows it.
-    expect(await onMetricsUpdated(scored)).toEqual({
+        tutorId: scored,
+      }),
+    ).toEqual({
       skipped: 'the churn score that follows this update runs every rule',
       created: 0,
       refreshed: 0,
     });
     expect(await interventionsOf(scored)).toEqual([]);
-    // Through the pipeline: the objecting tutor's metric rules run on the update itself;
-    // the other tutor's run once, after the churn scoring the same update starts.
+    // Through the pipeline: the scored tutor's rules run after its new churn score, the
+    // others' metric rules on the update itself (the fresh tutor is scored too, and its
+    // score's rules refresh what the update's created).
     await t.dataSource.transaction((m) =>
       t.app.get(OutboxService).append(
         m,
-        [scored, objecting].map((tutorId) => ({
+        [scored, objecting, fresh].map((tutorId) => ({
           type: 'tutor.metrics-updated',
           payload: { tutorId },
         })),
       ),
     );
-    const rescheduling = [['rescheduling_alert', 'excessive_rescheduling']];
-    await waitFor('both tutors to get the rescheduling alert', async () => {
-      const lists = await Promise.all([interventionsOf(scored), interventionsOf(objecting)]);
-      return lists.every((l: string[][]) => l.some(([type]) => type === 'rescheduling_alert'));
+    await waitFor('every tutor to get the rescheduling alert', async () => {
+      const lists = await Promise.all([scored, objecting, fresh].map(reschedulingOf));
+      return lists.every((l) => l.length > 0);
     });
-    // The scored tutor may also get a churn rule's intervention; the metric rule fired once.
-    expect(
-      (await interventionsOf(scored)).filter(([type]: string[]) => type === 'rescheduling_alert'),
-    ).toEqual(rescheduling);
+    // Once each; a scored tutor may also get a churn rule's intervention, the objecting one not.
+    expect(await reschedulingOf(scored)).toEqual(rescheduling);
+    expect(await reschedulingOf(fresh)).toEqual(rescheduling);
     expect(await interventionsOf(objecting)).toEqual(rescheduling);
-    const risk = await t.dataSource.query(
-      'SELECT tutor_id FROM tutor_risk WHERE tutor_id = ANY($1::uuid[])',
-      [[scored, objecting]],
-    );
-    expect(risk).toEqual([{ tutor_id: scored }]);
+    await waitFor('the fresh tutor to be scored', async () => {
+      const rows = await t.dataSource.query('SELECT 1 FROM tutor_risk WHERE tutor_id = $1', [
+        fresh,
+      ]);
+      return rows.length === 1;
+    });
+    const risk = await t.dataSource.query('SELECT 1 FROM tutor_risk WHERE tutor_id = $1', [
+      objecting,
+    ]);
+    expect(risk).toEqual([]);
   });
 
   it('escalates an intervention a rule refreshes with a more urgent priority, moving its SLA targets; never lowers it', async () => {

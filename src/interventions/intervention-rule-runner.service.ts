@@ -91,9 +91,11 @@ export class InterventionRuleRunner {
 
   /**
    * Runs the rules for one tutor; `churnScore` comes with a tutor.risk-scored event.
-   * `metrics` (a metrics update) runs the metric rules only for a tutor who objected
-   * to profiling: any other tutor is scored after every metrics update, and the
-   * tutor.risk-scored that follows runs every rule on the same metrics.
+   * `metrics` (a metrics update) runs the metric rules, except for a tutor the prediction
+   * module scores: it scores the tutor after every metrics update, and the
+   * tutor.risk-scored that follows runs every rule on the same metrics. So a tutor who
+   * objected to profiling, or was never scored (no model input yet), gets the metric rules
+   * at once. (Should that scoring fail for good, the nightly run catches up.)
    */
   async runForTutor(
     tutorId: string,
@@ -101,11 +103,14 @@ export class InterventionRuleRunner {
     churnScore: number | null = null,
   ): Promise<RuleEvaluation> {
     if (scope === 'metrics') {
-      const [tutor]: { profiling_objection: boolean }[] = await this.dataSource.query(
-        'SELECT profiling_objection FROM tutors WHERE id = $1',
+      // A tutor the prediction module scores (scored before and not objecting to profiling)
+      // is scored again after this update, and that score's event runs every rule.
+      const [{ scored }]: { scored: boolean }[] = await this.dataSource.query(
+        `SELECT EXISTS (SELECT 1 FROM tutor_risk r JOIN tutors t ON t.id = r.tutor_id
+                         WHERE r.tutor_id = $1 AND NOT t.profiling_objection) AS scored`,
         [tutorId],
       );
-      if (tutor && !tutor.profiling_objection)
+      if (scored)
         return {
           skipped: 'the churn score that follows this update runs every rule',
           create: [],

@@ -53,7 +53,7 @@ export const JOBS = {
   interventions: {
     /** tutor.risk-scored: run the rule engine (all rules) for the tutor. */
     riskScored: job(QUEUES.evaluation, 'intervention-rules-risk-scored'),
-    /** tutor.metrics-updated: the metric rules, for a tutor who objected to profiling (no score follows). */
+    /** tutor.metrics-updated: the metric rules, for a tutor no churn score follows (see the runner). */
     metricsUpdated: job(QUEUES.evaluation, 'intervention-rules-metrics-updated'),
     /** Every tutor, after the nightly evaluation and scoring. */
     nightlyRules: job(QUEUES.evaluation, 'intervention-rules-nightly', {
