@@ -12,9 +12,10 @@ export const INSIGHT_BUCKETS = [1, 2, 5, 10, 30, 60, 300, 900, 1800, 3600, 7200]
  * or event and its outbox row committed):
  * - `stored_to_metrics`: → metrics_updated_at (the recompute that included the
  *   record committed).
- * - `stored_to_risk_scored`: → the tutor's first churn score
- *   (tutor_risk_scores.scored_at) at or after that metrics update, the first
- *   score that could see the record.
+ * - `stored_to_risk_scored`: → risk_scored_at, when the first churn score
+ *   stored after that metrics update committed (so the first score that saw
+ *   the record) was written. A tutor who objected to profiling is never
+ *   scored, so their records are not on this hop.
  * - `stored_to_intervention`: a rule-made intervention's created_at, from the
  *   stored_at of the newest trigger of that tutor whose metrics update
  *   committed before it (the record whose insight produced it).
@@ -40,13 +41,9 @@ const hopSql = (hop: InsightHop, since: string): string =>
     stored_to_metrics: `SELECT extract(epoch FROM (metrics_updated_at - stored_at)) AS s
          FROM tutor_metrics_triggers
         WHERE metrics_updated_at IS NOT NULL AND stored_at >= ${since}`,
-    stored_to_risk_scored: `SELECT extract(epoch FROM (r.scored_at - mt.stored_at)) AS s
-         FROM tutor_metrics_triggers mt
-         CROSS JOIN LATERAL (
-           SELECT scored_at FROM tutor_risk_scores rs
-            WHERE rs.tutor_id = mt.tutor_id AND rs.scored_at >= mt.metrics_updated_at
-            ORDER BY rs.scored_at LIMIT 1) r
-        WHERE mt.metrics_updated_at IS NOT NULL AND mt.stored_at >= ${since}`,
+    stored_to_risk_scored: `SELECT extract(epoch FROM (risk_scored_at - stored_at)) AS s
+         FROM tutor_metrics_triggers
+        WHERE risk_scored_at IS NOT NULL AND stored_at >= ${since}`,
     stored_to_intervention: `SELECT extract(epoch FROM (i.created_at - t.stored_at)) AS s
          FROM interventions i
          CROSS JOIN LATERAL (

@@ -36,16 +36,16 @@ export interface ScoredTutor {
   modelVersion: string;
 }
 
-/**
- * Churn scores: features as of now in one statement for any number of tutors, the active
- * per-window models from the registry (or the PRD weighted score before any model is
- * trained), then one set-based upsert of the current risk, the history, and the
- * tutor.risk-scored events, in one transaction.
- */
 /** A tutor's risk-scored event for one scoring run: a retried run stores it once. */
 const riskScoredEventId = (tutorId: string, at: Date) =>
   eventIdFor(`${RISK_SCORED_EVENT}:${tutorId}:${at.toISOString()}`);
 
+/**
+ * Churn scores: features as of now in one statement for any number of tutors, the active
+ * per-window models from the registry (or the PRD weighted score before any model is
+ * trained), then one set-based statement that upserts the current risk and writes the
+ * history and the tutor.risk-scored events.
+ */
 @Injectable()
 export class ChurnScoringService {
   private readonly logger = new Logger('ChurnScoring');
@@ -180,8 +180,8 @@ export class ChurnScoringService {
   ): Promise<void> {
     if (!results.length) return;
     const scoredAt = now.toISOString();
-    // One statement (atomic, no transaction): the scores, their history, and a
-    // tutor.risk-scored event per tutor (per tutor whose band changed, for
+    // One statement (atomic, no transaction): the scores, their history, the
+    // risk-scored time of the records they follow, and a tutor.risk-scored event per tutor (per tutor whose band changed, for
     // 'band-changes'), the payload riskScoredEvent builds with the effective score.
     // The upsert keeps a live override: the effective score stays the override until it expires.
     await this.dataSource.query(
@@ -213,6 +213,13 @@ export class ChurnScoringService {
                top_factors, model_version, scored_at)
              SELECT "tutorId", $2::date, "scoredScore", band, probabilities, "topFactors",
                "modelVersion", $3 FROM input
+           ),
+           -- Insight latency: the records whose metrics update this score is the first to follow.
+           stamped AS (
+             UPDATE tutor_metrics_triggers mt SET risk_scored_at = clock_timestamp()
+               FROM upserted u
+              WHERE mt.tutor_id = u.tutor_id
+                AND mt.metrics_updated_at IS NOT NULL AND mt.risk_scored_at IS NULL
            ),
            changed AS (
              SELECT u.tutor_id, u.churn_score, (b.band IS DISTINCT FROM u.band) AS band_changed

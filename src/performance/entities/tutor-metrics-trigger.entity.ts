@@ -5,12 +5,16 @@ import { Tutor } from '../../tutoring/entities/tutor.entity';
  * One event that asked for a tutor's metrics to be recomputed, with the times
  * that measure insight latency: `storedAt` (the record and its outbox event
  * were written) to `metricsUpdatedAt` (the recompute that included it
- * committed).
+ * committed) and `riskScoredAt` (the first churn score stored after that, by
+ * the database's clock; never, for a tutor who objected to profiling).
  */
 @Entity('tutor_metrics_triggers')
 @Index('idx_metrics_triggers_pending', ['tutorId'], { where: 'metrics_updated_at IS NULL' })
 @Index('idx_metrics_triggers_record', ['recordId'])
 @Index('idx_metrics_triggers_stored', ['storedAt'])
+@Index('idx_metrics_triggers_unscored', ['tutorId'], {
+  where: 'metrics_updated_at IS NOT NULL AND risk_scored_at IS NULL',
+})
 export class TutorMetricsTrigger {
   /** The outbox event's id. */
   @PrimaryColumn({ type: 'uuid' })
@@ -38,4 +42,7 @@ export class TutorMetricsTrigger {
 
   @Column({ type: 'timestamptz', nullable: true })
   metricsUpdatedAt: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  riskScoredAt: Date | null;
 }
