@@ -169,7 +169,21 @@ describe('interventions API', () => {
         evidence: { churnScore },
         priority: 'critical',
       });
-    await refresh('Still at risk', 91);
+    // While paused the stored projection follows the time: a week on, the refresh moves it.
+    const sortAt = async () =>
+      (
+        await t.dataSource.query('SELECT sla_sort_at FROM interventions WHERE id = $1', [iv.id])
+      )[0].sla_sort_at.getTime();
+    const pausedSortAt = await sortAt();
+    const clock = t.app.get(Clock);
+    const real = clock.now.bind(clock);
+    clock.now = () => new Date(real().getTime() + 7 * 86_400_000);
+    try {
+      await refresh('Still at risk', 91);
+    } finally {
+      clock.now = real;
+    }
+    expect(await sortAt()).toBeGreaterThan(pausedSortAt);
     const refreshed = await request(t.http)
       .get(`/api/v1/interventions/${iv.id}`)
       .set(as('manager'))

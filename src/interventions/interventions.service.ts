@@ -532,8 +532,7 @@ export class InterventionsService {
           [id, evidence, input.reason, FINAL_STATUSES, PRIORITY_RANK[input.priority]],
         ),
       ).length > 0;
-    const run = async (m: EntityManager) => {
-      if (await inPlace(m)) return;
+    const locked = async (m: EntityManager) => {
       const iv = await this.lock(m, id);
       if (isFinal(iv.status)) return;
       iv.evidence = evidence;
@@ -547,8 +546,9 @@ export class InterventionsService {
       // The SLA's targets depend on the priority, and a paused clock's projection on the time.
       await this.recompute(m, iv, now);
     };
-    if (manager) await run(manager);
-    else if (!(await inPlace(this.dataSource.manager))) await this.dataSource.transaction(run);
+    if (manager) {
+      if (!(await inPlace(manager))) await locked(manager);
+    } else if (!(await inPlace(this.dataSource.manager))) await this.dataSource.transaction(locked);
   }
 
   async addNote(

@@ -72,7 +72,9 @@ export class TutorEvaluationService {
       if (existing) {
         // Not taken by a worker yet (Bull stamps processedOn as it takes a job), so it will
         // claim this event; read from the job's hash, without a second round trip for its state.
-        // One that started (or failed and waits to retry) may have claimed before this event.
+        // One that started may have claimed before this event; one that failed and waits to
+        // retry keeps its stamp and gets a successor too (its claims were rolled back, so the
+        // two recompute the same events: one recompute more, nothing lost).
         if (!existing.processedOn) return { recomputeJobId: jobId };
         bucket++;
         continue;
