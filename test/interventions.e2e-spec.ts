@@ -50,6 +50,9 @@ describe('interventions API', () => {
 
   const create = (who: string, body: object) =>
     request(t.http).post('/api/v1/interventions').set(as(who)).send(body);
+  /** An intervention's detail, as an operations manager sees it. */
+  const detailOf = async (id: string) =>
+    (await request(t.http).get(`/api/v1/interventions/${id}`).set(as('manager')).expect(200)).body;
 
   it('creates a manual intervention with its SLA clocks, and refuses a duplicate open type', async () => {
     const res = await create('manager', {
@@ -184,11 +187,7 @@ describe('interventions API', () => {
       clock.now = real;
     }
     expect(await sortAt()).toBeGreaterThan(pausedSortAt);
-    const refreshed = await request(t.http)
-      .get(`/api/v1/interventions/${iv.id}`)
-      .set(as('manager'))
-      .expect(200);
-    expect(refreshed.body).toMatchObject({
+    expect(await detailOf(iv.id)).toMatchObject({
       status: 'waiting',
       slaState: 'paused',
       priority: 'critical',
@@ -215,11 +214,7 @@ describe('interventions API', () => {
     // Final is final, and nothing changes, not even a rule's late evidence.
     await move('manager', { to: 'cancelled', reason: 'oops' }).expect(409);
     await refresh('Late evidence', 99);
-    const after = await request(t.http)
-      .get(`/api/v1/interventions/${iv.id}`)
-      .set(as('manager'))
-      .expect(200);
-    expect(after.body).toMatchObject({
+    expect(await detailOf(iv.id)).toMatchObject({
       status: 'completed',
       reason: 'Still at risk',
       evidence: { churnScore: 91 },
@@ -630,11 +625,8 @@ describe('interventions API', () => {
         evidence: { avgRating: 3.1 },
         priority,
       });
-    const detail = async () =>
-      (await request(t.http).get(`/api/v1/interventions/${iv.id}`).set(as('manager')).expect(200))
-        .body;
     await refresh('high', 'Ratings falling fast');
-    const escalated = await detail();
+    const escalated = await detailOf(iv.id);
     expect(escalated).toMatchObject({ priority: 'high', reason: 'Ratings falling fast' });
     expect(escalated.sla.map((s: { targetMinutes: number }) => s.targetMinutes)).toEqual([
       8 * 60,
@@ -642,7 +634,7 @@ describe('interventions API', () => {
     ]);
     expect(escalated.sla[0].dueAt).not.toBe(iv.sla[0].dueAt);
     await refresh('low', 'Ratings steady');
-    const after = await detail();
+    const after = await detailOf(iv.id);
     expect(after).toMatchObject({ priority: 'high', reason: 'Ratings steady' });
     const targets = (sla: { target: string; dueAt: string; targetMinutes: number }[]) =>
       sla.map(({ target, dueAt, targetMinutes }) => ({ target, dueAt, targetMinutes }));

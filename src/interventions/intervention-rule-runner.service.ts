@@ -16,6 +16,14 @@ import { InterventionsService, SYSTEM } from './interventions.service';
 import { Intervention } from './entities/intervention.entity';
 
 const DAY_MS = 86_400_000;
+
+/** A rule run that evaluated nothing, and why. */
+const skipped = (reason: string): RuleEvaluation => ({
+  skipped: reason,
+  create: [],
+  refresh: [],
+  dropped: [],
+});
 /** Advisory-lock namespace: one rule run per tutor at a time. */
 const RULES_LOCK = 4_180_502;
 
@@ -110,13 +118,7 @@ export class InterventionRuleRunner {
                          WHERE r.tutor_id = $1 AND NOT t.profiling_objection) AS scored`,
         [tutorId],
       );
-      if (scored)
-        return {
-          skipped: 'the churn score that follows this update runs every rule',
-          create: [],
-          refresh: [],
-          dropped: [],
-        };
+      if (scored) return skipped('the churn score that follows this update runs every rule');
     }
     const [state] = await this.states(
       [tutorId],
@@ -127,7 +129,7 @@ export class InterventionRuleRunner {
         tutorId,
       ]);
       if (!exists.length) throw new DetailedHttpError(404, `no tutor with id ${tutorId}`);
-      return { skipped: 'the tutor is not active', create: [], refresh: [], dropped: [] };
+      return skipped('the tutor is not active');
     }
     return this.apply(state, scope);
   }

@@ -180,10 +180,11 @@ export class ChurnScoringService {
   ): Promise<void> {
     if (!results.length) return;
     const scoredAt = now.toISOString();
-    // One statement (atomic, no transaction): the scores, their history, the
-    // risk-scored time of the records they follow, and a tutor.risk-scored event per tutor (per tutor whose band changed, for
-    // 'band-changes'), the payload riskScoredEvent builds with the effective score.
-    // The upsert keeps a live override: the effective score stays the override until it expires.
+    // One statement (atomic, no transaction): the scores, their history, the risk-scored
+    // time of the records they follow, and a tutor.risk-scored event per tutor (per tutor
+    // whose band changed, for 'band-changes') with riskScoredEvent's payload, built here
+    // because the score it carries is the effective one the upsert returns. The upsert keeps
+    // a live override: the effective score stays the override until it expires.
     await this.dataSource.query(
       `WITH input AS (
              SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
