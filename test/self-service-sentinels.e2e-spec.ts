@@ -123,8 +123,10 @@ describe('self-service: nothing a tutor must not see reaches them', () => {
 
     ownScoreSentinels.push(
       ...['87.123', '86.987', '88.321', '84.567', '87.12', '88.32'],
-      ...['0.4321', '0.5432', '0.6543', '0.7654', '43.21', '54.32', '65.43', '76.54'],
-      ...['SENTINEL-FACTOR-LABEL', 'sentinel_feature', '31.415', '27.182', 'SENTINEL-MODEL-V'],
+      // Every number's whole part is 60 or more: a time's seconds and milliseconds
+      // ("…:43.215Z") could otherwise contain one by chance.
+      ...['0.6321', '0.7432', '0.8543', '0.9654', '63.21', '74.32', '85.43', '96.54'],
+      ...['SENTINEL-FACTOR-LABEL', 'sentinel_feature', '61.415', '72.182', 'SENTINEL-MODEL-V'],
       ...['SENTINEL-OVERRIDE-REASON', '0.6789', '67.89', 'SENTINEL-FSP-FACTOR', 'churnScore'],
     );
 
@@ -208,13 +210,13 @@ describe('self-service: nothing a tutor must not see reaches them', () => {
     // Scoring may have run on the seeded records: the sentinel risk goes in once all is quiet.
     await waitForIdle(t);
     // Churn risk, score history and first-session risk.
-    const probabilities = JSON.stringify({ '1': 0.4321, '7': 0.5432, '30': 0.6543, '90': 0.7654 });
+    const probabilities = JSON.stringify({ '1': 0.6321, '7': 0.7432, '30': 0.8543, '90': 0.9654 });
     const factors = JSON.stringify([
       {
         feature: 'sentinel_feature',
         label: 'SENTINEL-FACTOR-LABEL',
-        value: 31.415,
-        contribution: 27.182,
+        value: 61.415,
+        contribution: 72.182,
       },
     ]);
     await t.dataSource.query(
