@@ -41,14 +41,20 @@ RUN npm run build \
 # ---------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
 
-# NODE_OPTIONS: V8 may size its heap from the host's memory, not from the
-# plan's. A 256 MB old generation keeps the app near 210 MB RSS under
-# bench:load (without it, 280-400 MB), leaving room on Render's 512 MB
-# starter plan for the nightly training child (its own limit,
-# TRAINING_MAX_HEAP_MB, set on its command line, which wins over this).
+# NODE_OPTIONS:
+# - --max-old-space-size=256: V8 may size its heap from the host's memory,
+#   not from the plan's. A 256 MB old generation keeps the app near 210 MB
+#   RSS under bench:load (without it, 280-400 MB), leaving room on Render's
+#   512 MB starter plan for the nightly training child (its own limit,
+#   TRAINING_MAX_HEAP_MB, set on its command line, which wins over this).
+# - --v8-pool-size=1: one helper thread for V8's garbage collector and
+#   compiler instead of Node's default four, whatever the CPU count. The
+#   starter plan has half a CPU; with four helpers a parallel GC pause kept
+#   the event loop waiting for helpers that had no core to run on, which
+#   was the slowest readiness probes under bench:load (README, Benchmarks).
 ENV NODE_ENV=production \
     PORT=3000 \
-    NODE_OPTIONS=--max-old-space-size=256
+    NODE_OPTIONS="--max-old-space-size=256 --v8-pool-size=1"
 
 WORKDIR /app
 
