@@ -1,10 +1,10 @@
 import request from 'supertest';
-import { Clock } from '../src/common/clock';
 import { randomUUID } from 'node:crypto';
 import { InterventionSlaNotices } from '../src/interventions/intervention-sla-notices.service';
 import { InterventionsProcessor } from '../src/interventions/interventions.processor';
 import { InterventionsService } from '../src/interventions/interventions.service';
 import { OutboxService } from '../src/workers/outbox.service';
+import { daysLater } from './helpers/clock';
 import { apiSignIn, createUser } from './helpers/auth';
 import { completedSession, studentItem, tutorItem } from './helpers/fixtures';
 import { ingest } from './helpers/ingest';
@@ -178,14 +178,7 @@ describe('interventions API', () => {
         await t.dataSource.query('SELECT sla_sort_at FROM interventions WHERE id = $1', [iv.id])
       )[0].sla_sort_at.getTime();
     const pausedSortAt = await sortAt();
-    const clock = t.app.get(Clock);
-    const real = clock.now.bind(clock);
-    clock.now = () => new Date(real().getTime() + 7 * 86_400_000);
-    try {
-      await refresh('Still at risk', 91);
-    } finally {
-      clock.now = real;
-    }
+    await daysLater(t.app, 7, () => refresh('Still at risk', 91));
     expect(await sortAt()).toBeGreaterThan(pausedSortAt);
     expect(await detailOf(iv.id)).toMatchObject({
       status: 'waiting',
@@ -426,13 +419,10 @@ describe('interventions API', () => {
       .set(as('manager'))
       .send({ assigneeId: users.ops.id })
       .expect(200);
-    const clock = t.app.get(Clock);
     const notices = t.app.get(InterventionSlaNotices);
-    const real = clock.now.bind(clock);
     const before = smtp.messages.length;
-    try {
-      // Three weeks on: every stage of both targets is due.
-      clock.now = () => new Date(real().getTime() + 21 * 86_400_000);
+    // Three weeks on: every stage of both targets is due.
+    await daysLater(t.app, 21, async () => {
       const first = await notices.check(iv.id);
       expect(first.sent.sort()).toEqual([
         'first_action:at_risk',
@@ -446,9 +436,7 @@ describe('interventions API', () => {
       ]);
       const second = await notices.check(iv.id);
       expect(second.sent).toEqual([]);
-    } finally {
-      clock.now = real;
-    }
+    });
     // SLA notices only (the assignment above also sent its "assigned to you" notice).
     const slaNotices = () =>
       smtp.messages.slice(before).filter((m) => !m.subject?.startsWith('Assigned to you'));

@@ -1,7 +1,7 @@
 import request from 'supertest';
-import { Clock } from '../src/common/clock';
 import { InterventionRuleRunner } from '../src/interventions/intervention-rule-runner.service';
 import { ChurnScoringService } from '../src/prediction/churn-scoring.service';
+import { daysLater } from './helpers/clock';
 import { apiSignIn, browserSignIn, createUser } from './helpers/auth';
 import {
   completedSession,
@@ -195,14 +195,9 @@ describe('prediction API and event flow', () => {
     await t.app.get(ChurnScoringService).score([tutorId]);
     let now = await request(t.http).get(`/api/v1/tutors/${tutorId}/risk`).set(as('manager'));
     expect(now.body.churnScore).toBe(10);
-    const clock = t.app.get(Clock);
-    const realNow = clock.now.bind(clock);
-    clock.now = () => new Date(Date.now() + 8 * 86_400_000);
-    try {
-      expect(await t.app.get(ChurnScoringService).expireOverrides()).toBe(1);
-    } finally {
-      clock.now = realNow;
-    }
+    expect(await daysLater(t.app, 8, () => t.app.get(ChurnScoringService).expireOverrides())).toBe(
+      1,
+    );
     now = await request(t.http).get(`/api/v1/tutors/${tutorId}/risk`).set(as('manager'));
     expect(now.body.override).toBeNull();
     expect(now.body.churnScore).toBe(now.body.scoredScore);
